@@ -1,0 +1,77 @@
+# Run `make help` for the list of targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+UV ?= uv
+MANAGE := $(UV) run python manage.py
+COMPOSE ?= docker compose
+BASE_URL ?= http://localhost:8000
+
+.PHONY: help
+help: ## List the targets with one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# --- Embedded mode (SQLite + file-system broker, no Docker) ------------------------------
+
+.PHONY: install
+install: ## Install Python 3.12 dependencies from the lock into .venv (needs uv)
+	@command -v $(UV) >/dev/null || { echo "uv is missing: pip install uv"; exit 1; }
+	$(UV) sync --locked
+
+.PHONY: migrate
+migrate: install ## Apply database migrations
+	$(MANAGE) migrate --no-input
+
+.PHONY: run
+run: migrate ## Serve http://localhost:8000 with a Celery worker and beat, in the foreground
+	$(UV) run bash scripts/run.sh
+
+.PHONY: test
+test: install ## Run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)
+	$(UV) run pytest -x
+
+.PHONY: lint
+lint: install ## ruff (lint + format check) and mypy
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy .
+
+.PHONY: fmt
+fmt: install ## Format the code and apply ruff's safe fixes
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+.PHONY: django-shell
+django-shell: install ## Open a Django shell
+	$(MANAGE) shell
+
+.PHONY: create-test-user
+create-test-user: migrate ## Create (or reset) user test_user with password "pass"
+	$(MANAGE) create_test_user
+
+.PHONY: get-token-test-user
+get-token-test-user: ## Print access and refresh tokens for test_user from a running server
+	@curl -sS -X POST "$(BASE_URL)/token/pair" -H 'Content-Type: application/json' \
+		-d '{"username": "test_user", "password": "pass"}' | $(UV) run python -m json.tool
+
+# --- Docker (production shape: PostgreSQL + Redis) ---------------------------------------
+
+.PHONY: build
+build: ## Build the image and start web, worker, beat, postgres and redis with Docker
+	$(COMPOSE) up --build -d
+
+.PHONY: docker-run
+docker-run: ## Start the containers without rebuilding
+	$(COMPOSE) up -d
+
+.PHONY: docker-migrate
+docker-migrate: ## Apply migrations inside the web container
+	$(COMPOSE) exec web python manage.py migrate --no-input
+
+.PHONY: docker-down
+docker-down: ## Stop the containers and delete the database volume
+	$(COMPOSE) down --volumes
+
+.PHONY: docker-shell
+docker-shell: ## Open a shell in the web container
+	$(COMPOSE) exec web bash

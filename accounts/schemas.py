@@ -1,0 +1,53 @@
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class RegisterIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    password: str = Field(min_length=1, max_length=4096)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+
+
+class ProfileOut(Schema):
+    id: int
+    username: str
+    email: str
+    date_joined: datetime
+
+
+class TokenPairIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=4096)
+
+
+class TokenPairOut(Schema):
+    username: str
+    access: str
+    refresh: str
+
+
+class RefreshIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh: str = Field(min_length=1)
+
+
+class AccessOut(Schema):
+    access: str
+
+
+class VerifyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1)

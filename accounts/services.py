@@ -1,0 +1,92 @@
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from ninja_jwt.exceptions import TokenError
+from ninja_jwt.token_blacklist.models import BlacklistedToken
+from ninja_jwt.tokens import RefreshToken, UntypedToken
+
+from accounts.models import User
+from lottery_app.errors import Conflict, InvalidInput, Unauthorized
+
+USERNAME_TAKEN = "A user with that username already exists."
+BAD_CREDENTIALS = "No active account found with the given credentials."
+BAD_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secret
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, email: str | None = None) -> User:
+    email = email or ""
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise InvalidInput("Enter a valid email address.") from exc
+    candidate = User(username=username, email=email)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages)) from exc
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(USERNAME_TAKEN)
+    candidate.set_password(password)
+    try:
+        # The check above gives the common case a clear answer; the case-insensitive unique
+        # constraint settles two registrations of one name racing each other.
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as exc:
+        raise Conflict(USERNAME_TAKEN) from exc
+    return candidate
+
+
+def user_create_unvalidated(*, username: str, password: str) -> tuple[User, bool]:
+    """Create or reset a user without the password validators (the seed's test user only)."""
+    user = User.objects.filter(username__iexact=username).first() or User(username=username)
+    created = user.pk is None
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    return user, created
+
+
+def token_pair_obtain(*, request: HttpRequest, username: str, password: str) -> dict[str, str]:
+    # authenticate() hashes the password even for an unknown user, so both failures look
+    # (and take) the same.
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise Unauthorized(BAD_CREDENTIALS)
+    refresh = RefreshToken.for_user(user)  # type: ignore[misc]  # the library mistypes it
+    return {
+        "username": user.get_username(),
+        "access": str(refresh.access_token),
+        "refresh": str(refresh),
+    }
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    try:
+        token = RefreshToken(refresh)  # verifies signature, expiry and the blacklist
+    except TokenError as exc:
+        raise Unauthorized(BAD_TOKEN) from exc
+    if not User.objects.filter(pk=token.payload.get("user_id"), is_active=True).exists():
+        raise Unauthorized(BAD_CREDENTIALS)
+    return {"access": str(token.access_token)}
+
+
+def token_verify(*, token: str) -> None:
+    try:
+        verified = UntypedToken(token)
+    except TokenError as exc:
+        raise Unauthorized(BAD_TOKEN) from exc
+    # A refresh token that was logged out (blacklisted) is no longer valid either.
+    if BlacklistedToken.objects.filter(token__jti=verified.get("jti")).exists():
+        raise Unauthorized(BAD_TOKEN)
+
+
+def token_blacklist(*, refresh: str) -> None:
+    try:
+        RefreshToken(refresh).blacklist()
+    except TokenError as exc:
+        raise Unauthorized(BAD_TOKEN) from exc

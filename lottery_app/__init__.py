@@ -1,0 +1,3 @@
+from lottery_app.celery import app as celery_app
+
+__all__ = ("celery_app",)

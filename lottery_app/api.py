@@ -1,0 +1,35 @@
+"""The one NinjaAPI: routers of every app, and the handlers that turn errors into answers."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja_extra.exceptions import APIException
+
+from accounts.api import router as accounts_router
+from accounts.api import token_router
+from lottery_app.errors import ApplicationError, TooManyRequests
+
+api = NinjaAPI(
+    title="Lottery API",
+    version="1.0.0",
+    description="Register, obtain a JWT pair, submit ballots for the coming week's daily "
+    "lotteries, and read the results of past draws.",
+)
+api.add_router("/accounts", accounts_router)
+api.add_router("/token", token_router)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.detail}, status=exc.status_code)
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(APIException)
+def jwt_error(request: HttpRequest, exc: APIException) -> HttpResponse:
+    # django-ninja-jwt's authentication raises these (e.g. an invalid Bearer token).
+    detail = exc.detail
+    if isinstance(detail, dict):  # {"detail": ..., "code": ...}
+        detail = detail.get("detail", "Authentication failed.")
+    return api.create_response(request, {"detail": str(detail)}, status=exc.status_code)

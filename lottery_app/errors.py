@@ -1,0 +1,37 @@
+"""The domain error hierarchy.
+
+Services raise these; the one handler on the NinjaAPI (``lottery_app.api``) turns them into
+``{"detail": ...}`` answers with ``status_code``, so API handlers never build error bodies.
+"""
+
+
+class ApplicationError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+
+
+class Conflict(ApplicationError):
+    status_code = 409
+
+
+class InvalidInput(ApplicationError):
+    status_code = 422
+
+
+class Unauthorized(ApplicationError):
+    status_code = 401
+
+
+class TooManyRequests(ApplicationError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

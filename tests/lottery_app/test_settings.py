@@ -1,0 +1,106 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from lottery_app.env import env_bool, env_int, env_list, env_str
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-real-secret-" + "x" * 50,
+    "ALLOWED_HOSTS": "lottery.example.com",
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("true", True), ("TRUE", True), ("0", False), ("false", False), ("off", False)],
+)
+def test_env_bool_reads_the_usual_spellings(raw, expected):
+    assert env_bool("X", default=not expected, environ={"X": raw}) is expected
+
+
+@pytest.mark.parametrize("raw", ["flase", "2", "enabled"])
+def test_env_bool_refuses_anything_else(raw):
+    with pytest.raises(ImproperlyConfigured, match="X="):
+        env_bool("X", default=False, environ={"X": raw})
+
+
+def test_env_helpers_fall_back_to_defaults_when_unset_or_blank():
+    assert env_bool("X", default=True, environ={"X": " "}) is True
+    assert env_int("X", 7, environ={}) == 7
+    assert env_str("X", "d", environ={"X": ""}) == "d"
+    assert env_list("X", ["a"], environ={}) == ["a"]
+
+
+def test_env_int_refuses_non_integers_and_values_below_the_minimum():
+    with pytest.raises(ImproperlyConfigured):
+        env_int("X", 1, environ={"X": "seven"})
+    with pytest.raises(ImproperlyConfigured):
+        env_int("X", 1, minimum=1, environ={"X": "0"})
+
+
+def test_env_list_splits_on_commas_and_drops_blanks():
+    assert env_list("X", [], environ={"X": "a.com, b.com,,"}) == ["a.com", "b.com"]
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
+    }
+    return subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "LOTTERY_VAR_DIR": str(ROOT / "var" / "settings-test"), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", env={"DEBUG": "false"})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_misspelt_boolean_stops_the_process():
+    result = run_manage("check", env={"DEBUG": "ture"})
+
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a boolean" in result.stderr
+
+
+def test_an_unknown_time_zone_stops_the_process():
+    result = run_manage("check", env={"TIME_ZONE": "Mars/Olympus"})
+
+    assert result.returncode != 0
+    assert "is not an IANA time zone" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_embedded_default_uses_sqlite_with_wal_and_immediate_transactions(settings):
+    if "DATABASE_URL" in os.environ:
+        pytest.skip("DATABASE_URL selects another database")
+    options = settings.DATABASES["default"]["OPTIONS"]
+
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+
+
+def test_database_connections_persist_across_requests(settings):
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
