@@ -6,6 +6,8 @@ from ninja_extra.exceptions import APIException
 
 from accounts.api import router as accounts_router
 from accounts.api import token_router
+from ballots.api import lottery_router
+from ballots.api import router as ballots_router
 from lottery_app.errors import ApplicationError, TooManyRequests
 
 api = NinjaAPI(
@@ -16,6 +18,8 @@ api = NinjaAPI(
 )
 api.add_router("/accounts", accounts_router)
 api.add_router("/token", token_router)
+api.add_router("/lotteries", lottery_router)
+api.add_router("/ballots", ballots_router)
 
 
 @api.exception_handler(ApplicationError)

@@ -11,10 +11,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from lottery_app.env import env_bool, env_int, env_list, env_str
+
+# Lets ModelAdmin[Model] and QuerySet[Model] be subscripted at run time, as mypy wants.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything the embedded mode writes (database, broker queue, beat state) lives here.
@@ -41,6 +45,7 @@ INSTALLED_APPS = [
     "ninja_jwt",
     "ninja_jwt.token_blacklist",
     "accounts",
+    "ballots",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +152,11 @@ STORAGES = {
 }
 # Serve app static files (Swagger UI) even where collectstatic has not run, e.g. `make run`.
 WHITENOISE_USE_FINDERS = True
+
+# --- API ----------------------------------------------------------------------------------
+
+NINJA_PAGINATION_PER_PAGE = 20
+NINJA_PAGINATION_MAX_LIMIT = 100  # a larger ?limit= is refused with 422
 
 # --- The lottery ------------------------------------------------------------------------
 

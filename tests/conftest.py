@@ -1,6 +1,9 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 
@@ -36,8 +39,33 @@ def obtain_tokens(client: Client, username: str, password: str = PASSWORD) -> di
     return response.json()
 
 
+def bearer_client(user: User) -> Client:
+    """A client carrying a real, signed access token for ``user``.
+
+    The token is valid from 2000 to 2100 so that tests may move the clock anywhere (an
+    access token issued "in the future" is refused). /token/pair itself is tested in
+    tests/accounts/test_tokens.py.
+    """
+    token: AccessToken = AccessToken.for_user(user)  # type: ignore[misc,assignment]
+    token.set_iat(at_time=datetime(2000, 1, 1, tzinfo=UTC))
+    token.set_exp(from_time=datetime(2100, 1, 1, tzinfo=UTC), lifetime=timedelta(0))
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
 @pytest.fixture
 def auth_client(user) -> Client:
     """A client whose requests carry alice's Bearer access token."""
-    access = obtain_tokens(Client(), user.username)["access"]
-    return Client(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return bearer_client(user)
+
+
+@pytest.fixture
+def other_client(db) -> Client:
+    """A client carrying bob's token: another participant."""
+    return bearer_client(User.objects.create_user(username="bob", password=PASSWORD))
+
+
+def submit(client: Client, lottery_date: object = None, **extra: object):
+    payload: dict[str, object] = dict(extra)
+    if lottery_date is not None:
+        payload["date"] = str(lottery_date)
+    return client.post("/ballots", payload, content_type="application/json")

@@ -1,0 +1,5 @@
+from lottery_app.errors import InvalidInput
+
+
+class LotteryNotOpen(InvalidInput):
+    """A ballot for a day that does not accept ballots (past, closed, too far ahead, bogus)."""

@@ -1,0 +1,36 @@
+import datetime as dt
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from ballots.models import BallotStatus
+
+
+class BallotIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    date: str | None = Field(
+        default=None,
+        description="The lottery day, YYYY-MM-DD; today (in TIME_ZONE) when omitted.",
+        json_schema_extra={"format": "date"},
+        max_length=32,
+    )
+
+
+class BallotOut(Schema):
+    id: UUID
+    date: dt.date = Field(validation_alias="lottery_date")
+    created_at: dt.datetime
+    status: BallotStatus
+
+
+class BallotFilters(Schema):
+    date: dt.date | None = None
+    status: BallotStatus | None = None
+
+
+class LotteryOut(Schema):
+    date: dt.date
+    closes_at: dt.datetime
+    status: str = Field(validation_alias="state")

@@ -1,0 +1,80 @@
+import re
+import uuid
+from datetime import date
+
+from django.db import connection
+from django.utils import timezone
+
+from ballots.calendar import lottery_today, lottery_zone, open_dates
+from ballots.errors import LotteryNotOpen
+from ballots.models import Ballot, BallotStatus, Lottery
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def lottery_date_parse(value: str) -> date:
+    """Read a ``YYYY-MM-DD`` lottery date, refusing anything else with the open window."""
+    try:
+        if _ISO_DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise LotteryNotOpen(f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}")
+
+
+def lottery_ensure(*, lottery_date: date) -> None:
+    """Create the lottery row for ``lottery_date`` if it does not exist yet."""
+    # ignore_conflicts: two first submissions of the day may race to create it.
+    Lottery.objects.bulk_create([Lottery(date=lottery_date)], ignore_conflicts=True)
+
+
+def ballot_submit(*, user_id: int, lottery_date: date | None = None) -> Ballot:
+    today = lottery_today()
+    lottery_date = lottery_date or today
+    if lottery_date not in open_dates(today):
+        raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
+
+    ballot = Ballot(id=uuid.uuid4(), user_id=user_id, created_at=timezone.now())
+    if not _ballot_insert_if_open(ballot, lottery_date):
+        # The usual reason is that nobody has submitted for this day yet.
+        lottery_ensure(lottery_date=lottery_date)
+        if not _ballot_insert_if_open(ballot, lottery_date):
+            raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
+    # What the ballot selectors annotate, so the API answers without reading the row back.
+    ballot.lottery_date = lottery_date  # type: ignore[attr-defined]
+    ballot.status = BallotStatus.PENDING  # type: ignore[attr-defined]
+    return ballot
+
+
+def _ballot_insert_if_open(ballot: Ballot, lottery_date: date) -> bool:
+    """Insert ``ballot`` only if its lottery is open, in one statement; True if it was.
+
+    The race this closes: a draw closes day D while a submission for D is in flight. The
+    draw takes ``SELECT ... FOR UPDATE`` on D's lottery row before it counts; this insert
+    reads the row ``FOR SHARE``. If the draw holds the row, the insert waits, then re-reads
+    the state (now closed) and inserts nothing; if the insert holds it, the draw waits for it
+    to commit and counts the ballot. On SQLite the database-wide write lock serialises the
+    two the same way.
+    """
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    fields = {f.attname: f for f in Ballot._meta.concrete_fields}
+    sql = (
+        f"INSERT INTO {Ballot._meta.db_table} (id, user_id, lottery_id, created_at) "  # noqa: S608 - identifiers come from model metadata
+        f"SELECT %s, %s, id, %s FROM {Lottery._meta.db_table} "
+        f"WHERE date = %s AND state = %s{lock}"
+    )
+    params = [
+        fields["id"].get_db_prep_value(ballot.id, connection),
+        ballot.user_id,
+        fields["created_at"].get_db_prep_value(ballot.created_at, connection),
+        Lottery._meta.get_field("date").get_db_prep_value(lottery_date, connection),
+        Lottery.State.OPEN,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def _open_window_text() -> str:
+    dates = open_dates()
+    return f"Ballots are accepted for {dates[0]} to {dates[-1]} ({lottery_zone().key})."
