@@ -41,6 +41,10 @@ fmt: install ## Format the code and apply ruff's safe fixes
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
 
+.PHONY: draw
+draw: migrate ## Draw every closed, undrawn lottery day now (DATE=YYYY-MM-DD for one day)
+	$(MANAGE) draw $(if $(DATE),--date $(DATE))
+
 .PHONY: django-shell
 django-shell: install ## Open a Django shell
 	$(MANAGE) shell

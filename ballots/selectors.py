@@ -1,7 +1,7 @@
 from datetime import date
 from uuid import UUID
 
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from ballots.calendar import lottery_today, open_dates
 from ballots.models import Ballot, BallotStatus, Lottery
@@ -38,4 +38,14 @@ def lottery_open_list() -> list[Lottery]:
 
 
 def _with_date_and_status(ballots: QuerySet[Ballot]) -> QuerySet[Ballot]:
-    return ballots.annotate(lottery_date=F("lottery__date"), status=Value(BallotStatus.PENDING))
+    # The result lives in draws.Draw; reading it through the reverse one-to-one keeps the
+    # import direction draws -> ballots.
+    drawn = Q(lottery__state=Lottery.State.DRAWN)
+    return ballots.annotate(
+        lottery_date=F("lottery__date"),
+        status=Case(
+            When(drawn & Q(lottery__draw__winning_ballot_id=F("id")), then=Value(BallotStatus.WON)),
+            When(drawn, then=Value(BallotStatus.LOST)),
+            default=Value(BallotStatus.PENDING),
+        ),
+    )

@@ -8,6 +8,7 @@ from accounts.api import router as accounts_router
 from accounts.api import token_router
 from ballots.api import lottery_router
 from ballots.api import router as ballots_router
+from draws.api import router as draws_router
 from lottery_app.errors import ApplicationError, TooManyRequests
 
 api = NinjaAPI(
@@ -20,6 +21,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/token", token_router)
 api.add_router("/lotteries", lottery_router)
 api.add_router("/ballots", ballots_router)
+api.add_router("/draws", draws_router)
 
 
 @api.exception_handler(ApplicationError)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ninja_jwt.token_blacklist",
     "accounts",
     "ballots",
+    "draws",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,119 @@
+"""Invariants 1 and 2 under real concurrency, on PostgreSQL's row locks."""
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection, transaction
+
+from ballots.models import Ballot, Lottery
+from draws.models import Draw
+from draws.services import lottery_draw
+from tests.conftest import bearer_client, submit
+from tests.draws.conftest import D, on, the_day_after
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def in_thread(target: Callable[[], None]) -> threading.Thread:
+    """Run ``target`` on its own thread, hence its own database connection."""
+
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_draws_of_one_day_at_the_same_moment_produce_one_result(ballots_on, round_):
+    day = D + timedelta(days=round_)
+    ballots_on(day, 30)
+    start = threading.Barrier(2)
+    results: list[Draw] = []
+    errors: list[BaseException] = []
+
+    def draw() -> None:
+        start.wait()
+        try:
+            results.append(lottery_draw(lottery_date=day))
+        except BaseException as exc:
+            errors.append(exc)
+
+    with on(the_day_after(day)):
+        threads = [in_thread(draw) for _ in range(2)]
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    assert len(results) == 2
+    assert results[0].pk == results[1].pk
+    assert results[0].winning_ballot_id == results[1].winning_ballot_id
+    assert Draw.objects.filter(lottery__date=day).count() == 1
+
+
+def test_submitters_racing_the_draw_are_either_counted_or_refused(user):
+    """Requests that began before midnight meet the draw that starts just after it."""
+    outcomes: list[tuple[int, str | None]] = []
+    stop = threading.Event()
+
+    def submitter() -> None:
+        client = bearer_client(user)
+        while not stop.is_set():
+            response = submit(client, D)
+            outcomes.append((response.status_code, response.json().get("id")))
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(outcomes) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    # The web processes still believe it is day D (their requests started at 23:59:59);
+    # the clock, and so the draw, is already past D's midnight.
+    still_day_d = mock.patch("ballots.services.lottery_today", return_value=D)
+    with on(the_day_after(D), hour=0), still_day_d:
+        threads = [in_thread(submitter) for _ in range(4)]
+        wait_for(60)
+        draw = lottery_draw(lottery_date=D)
+        wait_for(len(outcomes) + 40)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    statuses = {status for status, _ in outcomes}
+    accepted = {ballot_id for status, ballot_id in outcomes if status == 201}
+    assert statuses == {201, 422}, "no third outcome, and the race really happened"
+    assert draw.ballot_count == len(accepted)
+    stored = {str(i) for i in Ballot.objects.filter(lottery__date=D).values_list("id", flat=True)}
+    assert stored == accepted
+    assert str(draw.winning_ballot_id) in accepted
+
+
+def test_a_submission_waits_for_a_draw_in_progress_then_is_refused(user, ballots_on):
+    ballots_on(D, 1)
+    outcome: list[int] = []
+
+    def submitter() -> None:
+        outcome.append(submit(bearer_client(user), D).status_code)
+
+    still_day_d = mock.patch("ballots.services.lottery_today", return_value=D)
+    with on(the_day_after(D)), still_day_d:
+        with transaction.atomic():
+            # What lottery_draw holds while it counts and picks.
+            lottery = Lottery.objects.select_for_update().get(date=D)
+            thread = in_thread(submitter)
+            time.sleep(0.5)
+            assert thread.is_alive(), "the submission must wait for the draw's lock"
+            lottery.state = Lottery.State.DRAWN
+            lottery.save(update_fields=["state"])
+        thread.join(timeout=30)
+
+    assert outcome == [422]
+    assert Ballot.objects.filter(lottery__date=D).count() == 1

@@ -1,0 +1,189 @@
+import math
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ballots.models import Ballot, Lottery
+from draws.models import Draw
+from draws.selectors import ballot_pick
+from draws.services import lottery_draw, lottery_draw_closed
+from tests.conftest import submit
+from tests.draws.conftest import D, on, the_day_after
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_draw_picks_one_of_the_days_ballots_and_the_api_shows_it(client, ballots_on):
+    ids = ballots_on(D, 5)
+    ballots_on(the_day_after(D), 2)  # another day's ballots are not in D's pool
+
+    with on(the_day_after(D)):
+        draw = lottery_draw(lottery_date=D)
+        body = client.get(f"/draws/{D}").json()
+
+    assert str(draw.winning_ballot_id) in ids
+    assert body["date"] == str(D)
+    assert body["winning_ballot_id"] == str(draw.winning_ballot_id)
+    assert body["ballot_count"] == 5
+    assert body["drawn_at"].startswith(str(the_day_after(D)))
+    assert Lottery.objects.get(date=D).state == Lottery.State.DRAWN
+
+
+def test_a_day_with_no_ballots_closes_with_no_winner(client):
+    with on(the_day_after(D)):
+        lottery_draw_closed()
+
+    body = client.get(f"/draws/{D}").json()
+    assert body["winning_ballot_id"] is None
+    assert body["ballot_count"] == 0
+
+
+def test_drawing_a_day_that_is_still_open_is_refused(ballots_on):
+    ballots_on(D, 1)
+
+    with on(D, hour=23), pytest.raises(CommandError, match="still open"):
+        call_command("draw", "--date", str(D))
+
+    assert not Draw.objects.exists()
+    assert Lottery.objects.get(date=D).state == Lottery.State.OPEN
+
+
+def test_drawing_a_drawn_day_again_returns_the_same_result_and_changes_nothing(ballots_on):
+    ballots_on(D, 20)
+    with on(the_day_after(D)):
+        first = lottery_draw(lottery_date=D)
+    with on(the_day_after(the_day_after(D))):
+        again = lottery_draw(lottery_date=D)
+
+    assert again.pk == first.pk
+    assert again.winning_ballot_id == first.winning_ballot_id
+    assert again.drawn_at == first.drawn_at
+    assert Draw.objects.count() == 1
+
+
+def test_catch_up_draws_every_missed_day_oldest_first_then_nothing(ballots_on):
+    days = [D, D + timedelta(1), D + timedelta(2)]
+    for day in days:
+        ballots_on(day, 3)
+
+    # The scheduler was off for all three days; it comes back on the fourth.
+    with on(D + timedelta(3)):
+        first_run = lottery_draw_closed()
+        second_run = lottery_draw_closed()
+
+    assert [draw.lottery.date for draw in first_run] == days
+    assert all(draw.ballot_count == 3 for draw in first_run)
+    assert second_run == []
+    assert Draw.objects.count() == 3
+
+
+def test_catch_up_leaves_open_days_alone(ballots_on):
+    ballots_on(D, 1)
+    ballots_on(the_day_after(D), 1)
+
+    with on(the_day_after(D)):
+        drawn = lottery_draw_closed()
+
+    assert [draw.lottery.date for draw in drawn] == [D]
+    assert Lottery.objects.get(date=the_day_after(D)).state == Lottery.State.OPEN
+
+
+def test_a_ballot_for_a_drawn_day_is_refused(auth_client, ballots_on):
+    ballots_on(D, 1)
+    with on(the_day_after(D)):
+        lottery_draw_closed()
+        response = submit(auth_client, D)
+
+    assert response.status_code == 422
+    assert Ballot.objects.filter(lottery__date=D).count() == 1
+
+
+def test_ballot_status_becomes_won_or_lost_once_the_day_is_drawn(auth_client, ballots_on):
+    ids = ballots_on(D, 4)
+    assert {b["status"] for b in auth_client.get("/ballots").json()["items"]} == {"pending"}
+
+    with on(the_day_after(D)):
+        winner = str(lottery_draw(lottery_date=D).winning_ballot_id)
+
+    statuses = {b["id"]: b["status"] for b in auth_client.get("/ballots").json()["items"]}
+    assert statuses == {i: ("won" if i == winner else "lost") for i in ids}
+    assert auth_client.get(f"/ballots/{winner}").json()["status"] == "won"
+    won = auth_client.get("/ballots?status=won").json()
+    assert [b["id"] for b in won["items"]] == [winner]
+    assert auth_client.get("/ballots?status=lost").json()["count"] == 3
+    assert auth_client.get("/ballots?status=pending").json()["count"] == 0
+
+
+def test_an_undrawn_day_is_not_found(client):
+    response = client.get(f"/draws/{D}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"The lottery of {D} has not been drawn."}
+    assert client.get("/draws/2026-02-30").status_code == 422
+
+
+def test_draws_are_listed_newest_first_and_paginated(client, ballots_on):
+    for offset in range(3):
+        ballots_on(D + timedelta(offset), 1)
+    with on(D + timedelta(3)):
+        lottery_draw_closed()
+
+    body = client.get("/draws?limit=2").json()
+
+    assert body["count"] == 3
+    assert [d["date"] for d in body["items"]] == [str(D + timedelta(2)), str(D + timedelta(1))]
+    assert client.get("/draws?limit=1000").status_code == 422
+
+
+def test_the_draw_command_prints_what_it_drew(ballots_on, capsys):
+    ballots_on(D, 2)
+
+    with on(D + timedelta(2)):
+        call_command("draw")
+        call_command("draw")
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{D}: 2 ballots, winning ballot ")
+    assert out[1] == f"{the_day_after(D)}: no ballots, no winner"
+    assert out[2] == "Nothing to draw: every closed lottery day has its result."
+
+
+def test_the_draw_command_draws_one_given_day(ballots_on, capsys):
+    ballots_on(D, 1)
+    ballots_on(the_day_after(D), 1)
+
+    with on(D + timedelta(5)):
+        call_command("draw", "--date", str(the_day_after(D)))
+
+    assert list(Draw.objects.values_list("lottery__date", flat=True)) == [the_day_after(D)]
+
+
+def chi_square_p_value_3_dof(statistic: float) -> float:
+    """Survival function of the chi-square distribution with 3 degrees of freedom."""
+    x = statistic
+    return math.erfc(math.sqrt(x / 2)) + math.sqrt(2 * x / math.pi) * math.exp(-x / 2)
+
+
+def test_every_ballot_wins_with_the_same_frequency(ballots_on):
+    ids = ballots_on(D, 4)
+    lottery = Lottery.objects.get(date=D)
+    draws = 4000
+
+    wins = Counter(str(ballot_pick(lottery=lottery)[1]) for _ in range(draws))
+
+    expected = draws / len(ids)
+    statistic = sum((wins[i] - expected) ** 2 / expected for i in ids)
+    # Rejecting a fair draw by chance here has probability below one in a million.
+    assert chi_square_p_value_3_dof(statistic) > 1e-6, wins
+    assert set(wins) == set(ids)
+
+
+def test_the_fairness_check_would_catch_a_biased_draw():
+    # The p-value formula matches the tables (5% at 7.815), and a draw in which one of four
+    # ballots wins 20% more often than it should, over 4000 draws, fails the check above.
+    assert chi_square_p_value_3_dof(7.815) == pytest.approx(0.05, rel=0.01)
+    biased = [1200, 933, 933, 934]
+    statistic = sum((w - 1000) ** 2 / 1000 for w in biased)
+    assert chi_square_p_value_3_dof(statistic) < 1e-6

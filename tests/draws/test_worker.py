@@ -1,0 +1,33 @@
+"""The draw task through a real Celery worker consuming from the local Redis."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from draws.tasks import lottery_draw_closed_days
+from lottery_app.celery import app
+from tests.draws.conftest import D, on, the_day_after
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_worker_runs_the_task_sent_through_the_broker(client, ballots_on):
+    ids = ballots_on(D, 3)
+    app.control.purge()  # nothing left over from an earlier run
+
+    with (
+        on(the_day_after(D)),
+        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30),
+    ):
+        lottery_draw_closed_days.apply_async()
+        deadline = time.monotonic() + 30
+        response = client.get(f"/draws/{D}")
+        while response.status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            response = client.get(f"/draws/{D}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ballot_count"] == 3
+    assert body["winning_ballot_id"] in ids
