@@ -58,6 +58,12 @@ get-token-test-user: ## Print access and refresh tokens for test_user from a run
 	@curl -sS -X POST "$(BASE_URL)/token/pair" -H 'Content-Type: application/json' \
 		-d '{"username": "test_user", "password": "pass"}' | $(UV) run python -m json.tool
 
+# --- Benchmarks (print figures; targets in README) ---------------------------------------
+
+.PHONY: bench-draw
+bench-draw: install ## Draw a day of 100k and of 1M ballots on PostgreSQL: time and memory
+	$(UV) run python bench/draw.py
+
 # --- Docker (production shape: PostgreSQL + Redis) ---------------------------------------
 
 .PHONY: build

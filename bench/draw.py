@@ -1,0 +1,161 @@
+"""Benchmark the draw of one lottery day on PostgreSQL (`make bench-draw`).
+
+Fills one day with 100,000 and another with 1,000,000 ballots, then for each prints the wall
+time of `SELECT count(*)` of that day's ballots, the wall time of the draw, and the draw's
+peak memory (Python allocations and the process's max RSS, measured in a fresh process).
+Targets: the draw takes at most 3x the count, and its memory is flat in the ballot count.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/lottery_bench (default)
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lottery_bench"
+)
+SIZES = {date(2000, 1, 1): 100_000, date(2000, 1, 2): 1_000_000}
+REPEATS = 3
+WARM_UP_DAY = date(1999, 1, 1)
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lottery_app.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def create_database() -> None:
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def fill() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import User
+    from ballots.models import Ballot, Lottery
+
+    call_command("migrate", verbosity=0)
+    user, _ = User.objects.get_or_create(username="bench")
+    for day, size in SIZES.items():
+        lottery, _ = Lottery.objects.get_or_create(date=day)
+        have = Ballot.objects.filter(lottery=lottery).count()
+        if have != size:
+            print(f"filling {day} with {size:,} ballots ...", flush=True)
+            Ballot.objects.filter(lottery=lottery).delete()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO ballots_ballot (id, user_id, lottery_id, created_at) "
+                    "SELECT gen_random_uuid(), %s, %s, now() FROM generate_series(1, %s)",
+                    [user.pk, lottery.pk, size],
+                )
+    with connection.cursor() as cursor:
+        # What autovacuum does after a bulk load; lets both queries use index-only scans.
+        cursor.execute("VACUUM ANALYZE ballots_ballot")
+
+
+def time_count(day: date) -> float:
+    from django.db import connection
+
+    from ballots.models import Lottery
+
+    lottery_id = Lottery.objects.get(date=day).pk
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(REPEATS + 1):  # the first run warms the cache
+            started = time.perf_counter()
+            cursor.execute("SELECT count(*) FROM ballots_ballot WHERE lottery_id = %s", [lottery_id])
+            cursor.fetchone()
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings[1:])
+
+
+def reset(day: date) -> None:
+    from ballots.models import Lottery
+    from draws.models import Draw
+
+    Draw.objects.filter(lottery__date=day).delete()
+    Lottery.objects.filter(date=day).update(state=Lottery.State.CLOSED)
+
+
+def measure_one(day: date) -> dict[str, float]:
+    """Run in a fresh process: draw ``day`` once; report time and peak memory."""
+    import resource
+
+    from draws.services import lottery_draw
+
+    # A long-running worker is warm: draw an empty day first, so that the timed draw pays
+    # neither first-use costs in Python nor the connection's catalog look-ups.
+    reset(WARM_UP_DAY)
+    lottery_draw(lottery_date=WARM_UP_DAY)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    started = time.perf_counter()
+    draw = lottery_draw(lottery_date=day)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": elapsed,
+        "python_peak_kib": peak / 1024,
+        "max_rss_kib": rss_after,
+        "rss_growth_kib": rss_after - rss_before,
+        "ballot_count": draw.ballot_count,
+    }
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--measure-one":
+        setup_django()
+        print(json.dumps(measure_one(date.fromisoformat(sys.argv[2]))))
+        return
+    create_database()
+    setup_django()
+    fill()
+    print(f"{'ballots':>10} {'count(*)':>10} {'draw':>10} {'ratio':>6} "
+          f"{'py peak':>10} {'max RSS':>10} {'RSS growth':>11}")
+    for day, size in SIZES.items():
+        count_seconds = time_count(day)
+        runs = []
+        for _ in range(REPEATS):
+            reset(day)
+            out = subprocess.run(
+                [sys.executable, __file__, "--measure-one", day.isoformat()],
+                check=True, capture_output=True, text=True,
+            ).stdout
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+        assert all(run["ballot_count"] == size for run in runs)
+        draw_seconds = statistics.median(run["seconds"] for run in runs)
+        print(
+            f"{size:>10,} {count_seconds * 1000:>8.1f}ms {draw_seconds * 1000:>8.1f}ms "
+            f"{draw_seconds / count_seconds:>5.2f}x "
+            f"{max(r['python_peak_kib'] for r in runs):>7.0f}KiB "
+            f"{max(r['max_rss_kib'] for r in runs) / 1024:>7.1f}MiB "
+            f"{max(r['rss_growth_kib'] for r in runs):>8.0f}KiB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
