@@ -60,6 +60,11 @@ get-token-test-user: ## Print access and refresh tokens for test_user from a run
 
 # --- Benchmarks (print figures; targets in README) ---------------------------------------
 
+.PHONY: bench-api
+bench-api: install ## Serve like production (Granian, PostgreSQL) and load it with wrk
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+	$(UV) run python bench/api.py
+
 .PHONY: bench-draw
 bench-draw: install ## Draw a day of 100k and of 1M ballots on PostgreSQL: time and memory
 	$(UV) run python bench/draw.py

@@ -84,7 +84,9 @@ def time_count(day: date) -> float:
     with connection.cursor() as cursor:
         for _ in range(REPEATS + 1):  # the first run warms the cache
             started = time.perf_counter()
-            cursor.execute("SELECT count(*) FROM ballots_ballot WHERE lottery_id = %s", [lottery_id])
+            cursor.execute(
+                "SELECT count(*) FROM ballots_ballot WHERE lottery_id = %s", [lottery_id]
+            )
             cursor.fetchone()
             timings.append(time.perf_counter() - started)
     return statistics.median(timings[1:])
@@ -133,8 +135,10 @@ def main() -> None:
     create_database()
     setup_django()
     fill()
-    print(f"{'ballots':>10} {'count(*)':>10} {'draw':>10} {'ratio':>6} "
-          f"{'py peak':>10} {'max RSS':>10} {'RSS growth':>11}")
+    print(
+        f"{'ballots':>10} {'count(*)':>10} {'draw':>10} {'ratio':>6} "
+        f"{'py peak':>10} {'max RSS':>10} {'RSS growth':>11}"
+    )
     for day, size in SIZES.items():
         count_seconds = time_count(day)
         runs = []
@@ -142,7 +146,9 @@ def main() -> None:
             reset(day)
             out = subprocess.run(
                 [sys.executable, __file__, "--measure-one", day.isoformat()],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             runs.append(json.loads(out.strip().splitlines()[-1]))
         assert all(run["ballot_count"] == size for run in runs)

@@ -10,8 +10,10 @@ from ballots.api import lottery_router
 from ballots.api import router as ballots_router
 from draws.api import router as draws_router
 from lottery_app.errors import ApplicationError, TooManyRequests
+from lottery_app.renderers import ORJSONRenderer
 
 api = NinjaAPI(
+    renderer=ORJSONRenderer(),
     title="Lottery API",
     version="1.0.0",
     description="Register, obtain a JWT pair, submit ballots for the coming week's daily "

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from lottery_app.env import env_bool, env_int, env_list, env_str
 
@@ -102,5 +103,26 @@ def test_the_embedded_default_uses_sqlite_with_wal_and_immediate_transactions(se
 
 
 def test_database_connections_persist_across_requests(settings):
-    assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
-    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql"):
+        assert database["OPTIONS"]["pool"]["min_size"] >= 1
+    else:
+        assert database["CONN_MAX_AGE"] > 0
+        assert database["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_requests_reuse_one_postgresql_connection(client):
+    def backend_pid() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    pids = set()
+    for _ in range(10):
+        client.get("/lotteries")  # at its end Django hands the connection back to the pool
+        pids.add(backend_pid())
+
+    # Without reuse, every request would have opened (and closed) a connection of its own.
+    assert len(pids) <= 2
