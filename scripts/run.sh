@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Embedded mode: the web server, one Celery worker and beat in the foreground.
+# Embedded mode: the web server, one Celery worker and beat, in the foreground.
 # Ctrl-C (or any one of them exiting) stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pids=()
+
 stop() {
   trap - INT TERM EXIT
-  kill "${pids[@]}" 2>/dev/null || true
+  # runserver's autoreloader serves from a child process: stop that one too. Celery's
+  # workers and beat shut their own children down.
+  pkill -TERM -P "${pids[0]}" 2>/dev/null || true
+  kill -TERM "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
