@@ -40,12 +40,15 @@ def lottery_draw(*, lottery_date: date) -> Draw:
         )
         lottery.state = Lottery.State.DRAWN
         lottery.save(update_fields=["state"])
-    logger.info(
-        "Drew the lottery of %s: %d ballots, winning ballot %s",
-        lottery_date,
-        ballot_count,
-        winning_ballot_id,
-    )
+    if winning_ballot_id is None:
+        logger.info("Drew the lottery of %s: no ballots, no winner", lottery_date)
+    else:
+        logger.info(
+            "Drew the lottery of %s: %d ballots, winning ballot %s",
+            lottery_date,
+            ballot_count,
+            winning_ballot_id,
+        )
     return draw
 
 
