@@ -36,7 +36,9 @@ def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) ->
 
 
 @router.get(
-    "/{ballot_id}", auth=token_auth, response={200: BallotOut, 401: ErrorOut, 404: ErrorOut}
+    "/{ballot_id}",
+    auth=token_auth,
+    response={200: BallotOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
 def ballot_detail(request: AuthenticatedRequest, ballot_id: UUID) -> object:
     return selectors.ballot_get(user_id=request.auth.id, ballot_id=ballot_id)

@@ -14,6 +14,27 @@ def test_docs_serve_swagger_ui_from_the_app_not_a_cdn(client, settings):
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "statuses"),
+    [
+        ("post", "/accounts/register", {"201", "409", "422", "429"}),
+        ("get", "/accounts/me", {"200", "401"}),
+        ("post", "/token/pair", {"200", "401", "422", "429"}),
+        ("post", "/token/refresh", {"200", "401", "422"}),
+        ("get", "/lotteries", {"200"}),
+        ("post", "/ballots", {"201", "401", "422"}),
+        ("get", "/ballots", {"200", "401", "422"}),
+        ("get", "/ballots/{ballot_id}", {"200", "401", "404", "422"}),
+        ("get", "/draws", {"200", "422"}),
+        ("get", "/draws/{lottery_date}", {"200", "404", "422"}),
+    ],
+)
+def test_docs_declare_every_status_an_endpoint_can_return(client, method, path, statuses):
+    operation = client.get("/openapi.json").json()["paths"][path][method]
+
+    assert set(operation["responses"]) == statuses
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "/accounts/register",
