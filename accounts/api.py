@@ -14,44 +14,42 @@ from accounts.schemas import (
     VerifyIn,
 )
 from lottery_app.ratelimit import rate_limited
-from lottery_app.schemas import ErrorOut
+from lottery_app.schemas import errors
 from lottery_app.types import AuthenticatedRequest
 
 router = Router(tags=["accounts"])
 token_router = Router(tags=["tokens"])
 
 
-@router.post("/register", response={201: UserOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut})
+@router.post("/register", response={201: UserOut, **errors(400, 409, 422, 429)})
 @rate_limited("register")
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, services.user_register(**payload.dict()))
 
 
-@router.get("/me", auth=user_auth, response={200: ProfileOut, 401: ErrorOut})
+@router.get("/me", auth=user_auth, response={200: ProfileOut, **errors(401)})
 def me(request: AuthenticatedRequest) -> object:
     return request.auth  # JWTAuth has loaded the user and checked it is active
 
 
-@token_router.post(
-    "/pair", response={200: TokenPairOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}
-)
+@token_router.post("/pair", response={200: TokenPairOut, **errors(400, 401, 422, 429)})
 @rate_limited("token")
 def token_pair(request: HttpRequest, payload: TokenPairIn) -> dict[str, str]:
     return services.token_pair_obtain(request=request, **payload.dict())
 
 
-@token_router.post("/refresh", response={200: AccessOut, 401: ErrorOut, 422: ErrorOut})
+@token_router.post("/refresh", response={200: AccessOut, **errors(400, 401, 422)})
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     return services.token_refresh(refresh=payload.refresh)
 
 
-@token_router.post("/verify", response={200: dict, 401: ErrorOut, 422: ErrorOut})
+@token_router.post("/verify", response={200: dict, **errors(400, 401, 422)})
 def token_verify(request: HttpRequest, payload: VerifyIn) -> dict[str, str]:
     services.token_verify(token=payload.token)
     return {}
 
 
-@token_router.post("/blacklist", response={200: dict, 401: ErrorOut, 422: ErrorOut})
+@token_router.post("/blacklist", response={200: dict, **errors(400, 401, 422)})
 def token_blacklist(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     services.token_blacklist(refresh=payload.refresh)
     return {}

@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from accounts.auth import token_auth
 from ballots import selectors, services
 from ballots.schemas import BallotFilters, BallotIn, BallotOut, LotteryOut
-from lottery_app.schemas import ErrorOut
+from lottery_app.schemas import errors
 from lottery_app.types import AuthenticatedRequest
 
 router = Router(tags=["ballots"])
@@ -19,7 +19,7 @@ def lottery_list(request: HttpRequest) -> object:
     return selectors.lottery_open_list()
 
 
-@router.post("", auth=token_auth, response={201: BallotOut, 401: ErrorOut, 422: ErrorOut})
+@router.post("", auth=token_auth, response={201: BallotOut, **errors(400, 401, 422)})
 def ballot_submit(request: AuthenticatedRequest, payload: BallotIn | None = Body(None)) -> Status:
     raw_date = payload.date if payload else None
     lottery_date = None if raw_date is None else services.lottery_date_parse(raw_date)
@@ -27,7 +27,7 @@ def ballot_submit(request: AuthenticatedRequest, payload: BallotIn | None = Body
     return Status(201, ballot)
 
 
-@router.get("", auth=token_auth, response={200: list[BallotOut], 401: ErrorOut, 422: ErrorOut})
+@router.get("", auth=token_auth, response={200: list[BallotOut], **errors(401, 422)})
 @paginate
 def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) -> object:
     return selectors.ballot_list(
@@ -38,7 +38,7 @@ def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) ->
 @router.get(
     "/{ballot_id}",
     auth=token_auth,
-    response={200: BallotOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: BallotOut, **errors(401, 404, 422)},
 )
 def ballot_detail(request: AuthenticatedRequest, ballot_id: UUID) -> object:
     return selectors.ballot_get(user_id=request.auth.id, ballot_id=ballot_id)

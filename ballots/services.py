@@ -1,13 +1,15 @@
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import LotteryNotOpen
 from ballots.models import Ballot, BallotStatus, Lottery
+from lottery_app.errors import Unauthorized
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -22,10 +24,12 @@ def lottery_date_parse(value: str) -> date:
     raise LotteryNotOpen(f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}")
 
 
-def lottery_ensure(*, lottery_date: date) -> None:
-    """Create the lottery row for ``lottery_date`` if it does not exist yet."""
-    # ignore_conflicts: two first submissions of the day may race to create it.
-    Lottery.objects.bulk_create([Lottery(date=lottery_date)], ignore_conflicts=True)
+def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
+    """Create the lottery rows of ``lottery_dates`` that do not exist yet."""
+    # ignore_conflicts: two first submissions of a day (or a draw) may race to create it.
+    Lottery.objects.bulk_create(
+        [Lottery(date=lottery_date) for lottery_date in lottery_dates], ignore_conflicts=True
+    )
 
 
 def ballot_submit(*, user_id: int, lottery_date: date | None = None) -> Ballot:
@@ -35,11 +39,18 @@ def ballot_submit(*, user_id: int, lottery_date: date | None = None) -> Ballot:
         raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
 
     ballot = Ballot(id=uuid.uuid4(), user_id=user_id, created_at=timezone.now())
-    if not _ballot_insert_if_open(ballot, lottery_date):
-        # The usual reason is that nobody has submitted for this day yet.
-        lottery_ensure(lottery_date=lottery_date)
-        if not _ballot_insert_if_open(ballot, lottery_date):
-            raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
+    try:
+        inserted = _ballot_insert_if_open(ballot, lottery_date)
+        if not inserted:
+            # The usual reason is that nobody has submitted for this day yet.
+            lottery_ensure(lottery_dates=[lottery_date])
+            inserted = _ballot_insert_if_open(ballot, lottery_date)
+    except IntegrityError as exc:
+        # The access token is not checked against the users table (accounts.auth): a token
+        # that outlived its user's deletion ends here, at the foreign key.
+        raise Unauthorized("The user of this token no longer exists.") from exc
+    if not inserted:
+        raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
     # What the ballot selectors annotate, so the API answers without reading the row back.
     ballot.lottery_date = lottery_date  # type: ignore[attr-defined]
     ballot.status = BallotStatus.PENDING  # type: ignore[attr-defined]

@@ -6,17 +6,17 @@ from ninja.pagination import paginate
 
 from draws import selectors
 from draws.schemas import DrawOut
-from lottery_app.schemas import ErrorOut
+from lottery_app.schemas import errors
 
 router = Router(tags=["draws"])
 
 
-@router.get("", response={200: list[DrawOut], 422: ErrorOut})
+@router.get("", response={200: list[DrawOut], **errors(422)})
 @paginate
 def draw_list(request: HttpRequest) -> object:
     return selectors.draw_list()
 
 
-@router.get("/{lottery_date}", response={200: DrawOut, 404: ErrorOut, 422: ErrorOut})
+@router.get("/{lottery_date}", response={200: DrawOut, **errors(404, 422)})
 def draw_detail(request: HttpRequest, lottery_date: date) -> object:
     return selectors.draw_get(lottery_date=lottery_date)

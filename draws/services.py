@@ -2,6 +2,7 @@ import logging
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from ballots.calendar import lottery_today
@@ -24,7 +25,7 @@ def lottery_draw(*, lottery_date: date) -> Draw:
         raise LotteryStillOpen(
             f"The lottery of {lottery_date} is still open; it can be drawn after its midnight."
         )
-    lottery_ensure(lottery_date=lottery_date)
+    lottery_ensure(lottery_dates=[lottery_date])
     with transaction.atomic():
         # FOR UPDATE waits for every in-flight submission (they hold the row FOR SHARE) and
         # keeps new ones out until we commit, when they find the day no longer open.
@@ -55,8 +56,8 @@ def lottery_draw(*, lottery_date: date) -> Draw:
 def lottery_draw_closed() -> list[Draw]:
     """Draw every closed, undrawn day, oldest first: a scheduler that was down catches up."""
     today = lottery_today()
-    # Yesterday gets a result even if nobody submitted a ballot for it.
-    lottery_ensure(lottery_date=today - timedelta(days=1))
+    # Every day since the last drawn one gets a result, even one nobody submitted for.
+    lottery_ensure(lottery_dates=_days_since_last_draw(today))
     # Close every past day at once; a submission racing this waits on the row and then
     # finds it closed.
     Lottery.objects.filter(date__lt=today, state=Lottery.State.OPEN).update(
@@ -69,3 +70,11 @@ def lottery_draw_closed() -> list[Draw]:
         .values_list("date", flat=True)
     )
     return [lottery_draw(lottery_date=lottery_date) for lottery_date in pending]
+
+
+def _days_since_last_draw(today: date) -> list[date]:
+    """The past days after the last drawn one (only yesterday on a new installation)."""
+    yesterday = today - timedelta(days=1)
+    last_drawn = Lottery.objects.filter(state=Lottery.State.DRAWN).aggregate(Max("date"))
+    first = last_drawn["date__max"] + timedelta(days=1) if last_drawn["date__max"] else yesterday
+    return [first + timedelta(days=n) for n in range((yesterday - first).days + 1)]

@@ -1,5 +1,7 @@
 """The one NinjaAPI: routers of every app, and the handlers that turn errors into answers."""
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja_extra.exceptions import APIException
@@ -11,6 +13,8 @@ from ballots.api import router as ballots_router
 from draws.api import router as draws_router
 from lottery_app.errors import ApplicationError, TooManyRequests
 from lottery_app.renderers import ORJSONRenderer
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     renderer=ORJSONRenderer(),
@@ -32,6 +36,13 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
     if isinstance(exc, TooManyRequests):
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Replaces Ninja's default, which hands the error to Django's HTML 500 page.
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return api.create_response(request, {"detail": "Internal server error."}, status=500)
 
 
 @api.exception_handler(APIException)

@@ -7,3 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", api.urls),
 ]
+
+handler404 = "lottery_app.views.not_found"
+handler500 = "lottery_app.views.server_error"

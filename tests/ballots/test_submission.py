@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from ballots.models import Ballot, Lottery
-from tests.conftest import submit
+from tests.conftest import bearer_client, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,16 @@ class TestMidnightInANonUtcZone:
             assert submit(auth_client, date(2026, 3, 29)).status_code == 201
         with at("2026-03-29T22:00:00+00:00"):
             assert submit(auth_client, date(2026, 3, 29)).status_code == 422
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_that_outlived_its_deleted_user_gets_401_and_stores_nothing(user):
+    client = bearer_client(user)  # a valid access token ...
+    user.delete()  # ... whose user is deleted before it expires
+
+    with at("2026-11-28T12:00:00+00:00"):
+        response = submit(client)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "The user of this token no longer exists."}
+    assert not Ballot.objects.exists()

@@ -79,6 +79,30 @@ def test_catch_up_draws_every_missed_day_oldest_first_then_nothing(ballots_on):
     assert Draw.objects.count() == 3
 
 
+def test_catch_up_gives_missed_days_without_ballots_a_result_too(client, ballots_on):
+    ballots_on(D, 1)
+    with on(the_day_after(D)):
+        lottery_draw_closed()
+    ballots_on(D + timedelta(4), 2)
+
+    # Down for a week: D+1 .. D+3 had no ballots, D+4 had two.
+    with on(D + timedelta(8)):
+        drawn = lottery_draw_closed()
+
+    assert [draw.lottery.date for draw in drawn] == [D + timedelta(n) for n in range(1, 8)]
+    assert [draw.ballot_count for draw in drawn] == [0, 0, 0, 2, 0, 0, 0]
+    missed = client.get(f"/draws/{D + timedelta(2)}").json()
+    assert missed["winning_ballot_id"] is None
+    assert missed["ballot_count"] == 0
+
+
+def test_on_a_new_installation_catch_up_starts_with_yesterday():
+    with on(D):
+        drawn = lottery_draw_closed()
+
+    assert [draw.lottery.date for draw in drawn] == [D - timedelta(1)]
+
+
 def test_catch_up_leaves_open_days_alone(ballots_on):
     ballots_on(D, 1)
     ballots_on(the_day_after(D), 1)

@@ -16,12 +16,14 @@ def test_docs_serve_swagger_ui_from_the_app_not_a_cdn(client, settings):
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [
-        ("post", "/accounts/register", {"201", "409", "422", "429"}),
+        ("post", "/accounts/register", {"201", "400", "409", "422", "429"}),
         ("get", "/accounts/me", {"200", "401"}),
-        ("post", "/token/pair", {"200", "401", "422", "429"}),
-        ("post", "/token/refresh", {"200", "401", "422"}),
+        ("post", "/token/pair", {"200", "400", "401", "422", "429"}),
+        ("post", "/token/refresh", {"200", "400", "401", "422"}),
+        ("post", "/token/verify", {"200", "400", "401", "422"}),
+        ("post", "/token/blacklist", {"200", "400", "401", "422"}),
         ("get", "/lotteries", {"200"}),
-        ("post", "/ballots", {"201", "401", "422"}),
+        ("post", "/ballots", {"201", "400", "401", "422"}),
         ("get", "/ballots", {"200", "401", "422"}),
         ("get", "/ballots/{ballot_id}", {"200", "401", "404", "422"}),
         ("get", "/draws", {"200", "422"}),

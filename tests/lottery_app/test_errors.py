@@ -1,0 +1,32 @@
+from unittest import mock
+
+import pytest
+from django.test import Client
+
+
+def test_an_unknown_path_answers_json_404(client, settings):
+    settings.DEBUG = False
+
+    response = client.get("/no-such-thing")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_answers_json_500_and_is_logged(caplog):
+    client = Client(raise_request_exception=False)
+    with mock.patch("ballots.api.selectors.lottery_open_list", side_effect=RuntimeError("boom")):
+        response = client.get("/lotteries")
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error."}
+    assert "Unhandled error on GET /lotteries" in caplog.text
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_a_400_with_a_detail(client):
+    response = client.post("/accounts/register", "{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Cannot parse request body"}
