@@ -17,6 +17,8 @@ BAD_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secr
 
 @transaction.atomic
 def user_register(*, username: str, password: str, email: str | None = None) -> User:
+    # NFKC: a full-width "a" in "alice" is "alice", not a look-alike second account.
+    username = User.normalize_username(username)
     email = email or ""
     if email:
         try:

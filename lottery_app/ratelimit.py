@@ -27,13 +27,27 @@ def rate_limit_check(*, scope: str, client: str) -> None:
         raise TooManyRequests("Too many requests; try again later.", retry_after=retry_after)
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the one NUM_PROXIES hops back in X-Forwarded-For.
+
+    Behind a reverse proxy REMOTE_ADDR is the proxy's, which would put every client in one
+    bucket. The header is trusted only as far as NUM_PROXIES says, since clients can forge it.
+    """
+    if settings.NUM_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [address.strip() for address in forwarded.split(",") if address.strip()]
+        if hops:
+            return hops[-min(settings.NUM_PROXIES, len(hops))]
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
 def rate_limited(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Limit a Ninja handler to AUTH_RATE_LIMIT_PER_MINUTE calls per client address."""
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(handler)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            rate_limit_check(scope=scope, client=request.META.get("REMOTE_ADDR", "unknown"))
+            rate_limit_check(scope=scope, client=client_address(request))
             return handler(request, *args, **kwargs)
 
         return wrapper

@@ -147,6 +147,9 @@ NINJA_JWT = {
 
 # Requests per minute per client address on /accounts/register and /token/pair.
 AUTH_RATE_LIMIT_PER_MINUTE = env_int("AUTH_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect
+# directly). The rate limit keys on the address that many hops back.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 # --- Internationalisation and time ------------------------------------------------------
 

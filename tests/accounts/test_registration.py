@@ -36,6 +36,13 @@ def test_it_refuses_a_taken_username_in_any_case(client, user, spelling):
     assert User.objects.count() == 1
 
 
+def test_a_unicode_look_alike_of_a_taken_username_is_taken_too(client, user):
+    response = register(client, username="\uff41lice", password=PASSWORD)  # full-width a
+
+    assert response.status_code == 409
+    assert User.objects.count() == 1
+
+
 def test_it_reports_the_password_validators_messages_and_creates_nothing(client):
     response = register(client, username="bob", password="1234")
 
@@ -93,6 +100,51 @@ def test_registration_is_rate_limited_per_client(client, settings):
         type(client)(REMOTE_ADDR="10.9.9.9"), username="user9", password=PASSWORD
     )
     assert other_client.status_code == 201
+
+
+def test_behind_a_proxy_the_limit_follows_the_forwarded_client(client, settings):
+    settings.AUTH_RATE_LIMIT_PER_MINUTE = 1
+    settings.NUM_PROXIES = 1
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    first = client.post(
+        "/accounts/register",
+        {"username": "u1", "password": PASSWORD},
+        content_type="application/json",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+        **via_proxy,
+    )
+    other = client.post(
+        "/accounts/register",
+        {"username": "u2", "password": PASSWORD},
+        content_type="application/json",
+        HTTP_X_FORWARDED_FOR="203.0.113.8",
+        **via_proxy,
+    )
+    again = client.post(
+        "/accounts/register",
+        {"username": "u3", "password": PASSWORD},
+        content_type="application/json",
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7",
+        **via_proxy,
+    )
+
+    assert (first.status_code, other.status_code, again.status_code) == (201, 201, 429)
+
+
+def test_without_proxies_a_forged_forwarded_header_is_ignored(client, settings):
+    settings.AUTH_RATE_LIMIT_PER_MINUTE = 1
+    statuses = [
+        client.post(
+            "/accounts/register",
+            {"username": f"u{i}", "password": PASSWORD},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
+        ).status_code
+        for i in range(2)
+    ]
+
+    assert statuses == [201, 429]
 
 
 def test_me_returns_the_callers_profile(auth_client, user):
