@@ -50,8 +50,12 @@ django-shell: install ## Open a Django shell
 	$(MANAGE) shell
 
 .PHONY: create-test-user
-create-test-user: migrate ## Create (or reset) user test_user with password "pass"
-	$(MANAGE) create_test_user
+create-test-user: ## Create (or reset) test_user / "pass": in Docker if web runs, else locally
+	@if [ -n "$$($(COMPOSE) ps -q --status running web 2>/dev/null)" ]; then \
+		$(COMPOSE) exec web python manage.py create_test_user; \
+	else \
+		$(MAKE) --no-print-directory migrate && $(MANAGE) create_test_user; \
+	fi
 
 .PHONY: get-token-test-user
 get-token-test-user: ## Print access and refresh tokens for test_user from a running server

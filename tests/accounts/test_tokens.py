@@ -47,6 +47,19 @@ def test_pair_rejects_malformed_input(client, user, payload):
     assert post(client, "/token/pair", payload).status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/token/refresh", "refresh"), ("/token/verify", "token"), ("/token/blacklist", "refresh")],
+)
+def test_token_endpoints_refuse_unknown_fields(client, user, path, field):
+    token = obtain_tokens(client, "alice")["refresh"]
+
+    response = post(client, path, {field: token, "user_id": 1})
+
+    assert response.status_code == 422
+    assert post(client, "/token/refresh", {"refresh": token}).status_code == 200
+
+
 def test_refresh_returns_a_working_access_token(client, user):
     refresh = obtain_tokens(client, "alice")["refresh"]
 

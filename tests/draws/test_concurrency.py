@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from ballots.models import Ballot, Lottery
 from draws.models import Draw
-from draws.services import lottery_draw
+from draws.services import lottery_draw, lottery_draw_closed
 from tests.conftest import bearer_client, submit
 from tests.draws.conftest import D, on, the_day_after
 
@@ -59,8 +59,13 @@ def test_two_draws_of_one_day_at_the_same_moment_produce_one_result(ballots_on, 
     assert Draw.objects.filter(lottery__date=day).count() == 1
 
 
-def test_submitters_racing_the_draw_are_either_counted_or_refused(user):
-    """Requests that began before midnight meet the draw that starts just after it."""
+@pytest.mark.parametrize("draw_now", [lottery_draw_closed, None], ids=["beat", "one-day"])
+def test_submitters_racing_the_draw_are_either_counted_or_refused(user, draw_now):
+    """Requests that began before midnight meet the draw that starts just after it.
+
+    "beat" runs what the midnight task runs (close every past day, then draw); "one-day"
+    draws D alone, as `manage.py draw --date` does.
+    """
     outcomes: list[tuple[int, str | None]] = []
     stop = threading.Event()
 
@@ -81,7 +86,10 @@ def test_submitters_racing_the_draw_are_either_counted_or_refused(user):
     with on(the_day_after(D), hour=0), still_day_d:
         threads = [in_thread(submitter) for _ in range(4)]
         wait_for(60)
-        draw = lottery_draw(lottery_date=D)
+        if draw_now is None:
+            draw = lottery_draw(lottery_date=D)
+        else:
+            (draw,) = [d for d in draw_now() if d.lottery.date == D]
         wait_for(len(outcomes) + 40)
         stop.set()
         for thread in threads:

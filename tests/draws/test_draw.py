@@ -1,9 +1,13 @@
 import math
+import secrets
 from collections import Counter
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ballots.models import Ballot, Lottery
 from draws.models import Draw
@@ -182,6 +186,25 @@ def test_the_draw_command_draws_one_given_day(ballots_on, capsys):
         call_command("draw", "--date", str(the_day_after(D)))
 
     assert list(Draw.objects.values_list("lottery__date", flat=True)) == [the_day_after(D)]
+
+
+def test_the_pick_counts_and_fetches_one_row_with_the_os_csprng(ballots_on):
+    ballots_on(D, 6)
+    lottery = Lottery.objects.get(date=D)
+    randbelow = mock.patch("draws.selectors.secrets.randbelow", wraps=secrets.randbelow)
+
+    with CaptureQueriesContext(connection) as queries, randbelow as spy:
+        count, winner = ballot_pick(lottery=lottery)
+
+    spy.assert_called_once_with(6)
+    assert count == 6
+    assert winner is not None
+    # Two queries, neither loads the day's ballots nor sorts them randomly.
+    sqls = [query["sql"].upper() for query in queries.captured_queries]
+    assert len(sqls) == 2
+    assert "COUNT(*)" in sqls[0]
+    assert "LIMIT 1 OFFSET" in sqls[1]
+    assert not any("RANDOM" in sql for sql in sqls)
 
 
 def chi_square_p_value_3_dof(statistic: float) -> float:

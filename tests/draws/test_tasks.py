@@ -15,7 +15,7 @@ from django.db import OperationalError
 
 from draws.models import Draw
 from draws.tasks import lottery_draw_closed_days
-from tests.draws.conftest import D, on
+from tests.draws.conftest import D, on, the_day_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,8 +32,20 @@ def test_the_task_draws_every_closed_day(ballots_on):
     assert Draw.objects.count() == 2
 
 
-def test_the_task_is_safe_to_deliver_twice():
+@pytest.mark.django_db
+def test_a_redelivered_task_changes_nothing(ballots_on):
+    # acks_late: a worker that dies mid-task gets the message again.
     assert lottery_draw_closed_days.acks_late is True
+    ballots_on(D, 5)
+    with on(the_day_after(D)):
+        lottery_draw_closed_days.apply()
+        before = list(Draw.objects.values_list("lottery__date", "winning_ballot", "drawn_at"))
+    with on(the_day_after(D), hour=13):
+        again = lottery_draw_closed_days.apply()
+
+    assert again.successful()
+    assert again.result == []
+    assert list(Draw.objects.values_list("lottery__date", "winning_ballot", "drawn_at")) == before
 
 
 @pytest.mark.django_db
