@@ -2,7 +2,8 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-UV ?= uv
+# uv from PATH, else the one `make install` puts in this Python's user site.
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 MANAGE := $(UV) run python manage.py
 COMPOSE ?= docker compose
 BASE_URL ?= http://localhost:8000
@@ -14,8 +15,8 @@ help: ## List the targets with one line each
 # --- Embedded mode (SQLite + file-system broker, no Docker) ------------------------------
 
 .PHONY: install
-install: ## Install Python 3.12 dependencies from the lock into .venv (needs uv)
-	@command -v $(UV) >/dev/null || { echo "uv is missing: pip install uv"; exit 1; }
+install: ## Install uv if missing, then the locked dependencies into .venv
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
 	$(UV) sync --locked
 
 .PHONY: migrate
