@@ -1,12 +1,16 @@
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
+from ballots.models import Ballot
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -81,3 +85,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
         if "redis" in item.keywords and not on_redis:
             item.add_marker(pytest.mark.skip(reason="needs CELERY_BROKER_URL=redis://..."))
+
+
+# --- Lottery days and the clock ------------------------------------------------------
+
+D = date(2026, 11, 20)  # a lottery day the draw tests work with
+
+
+@contextmanager
+def on(day: date, hour: int = 12) -> Iterator[None]:
+    """Move the clock to ``hour`` o'clock UTC on ``day``."""
+    with time_machine.travel(datetime.combine(day, time(hour), tzinfo=UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def ballots_on(auth_client: Client) -> Callable[[date, int], list[str]]:
+    """Submit ``n`` ballots for ``day`` on that day, through the API; return their ids."""
+
+    def make(day: date, n: int) -> list[str]:
+        with on(day):
+            ids = [submit(auth_client).json()["id"] for _ in range(n)]
+        assert Ballot.objects.filter(lottery__date=day).count() >= n
+        return ids
+
+    return make
+
+
+def the_day_after(day: date) -> date:
+    return day + timedelta(days=1)

@@ -12,8 +12,7 @@ from django.db import connection, transaction
 from ballots.models import Ballot, Lottery
 from draws.models import Draw
 from draws.services import lottery_draw, lottery_draw_closed
-from tests.conftest import bearer_client, submit
-from tests.draws.conftest import D, on, the_day_after
+from tests.conftest import D, bearer_client, on, submit, the_day_after
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,7 @@ from ballots.models import Ballot, Lottery
 from draws.models import Draw
 from draws.selectors import ballot_pick
 from draws.services import lottery_draw, lottery_draw_closed
-from tests.conftest import submit
-from tests.draws.conftest import D, on, the_day_after
+from tests.conftest import D, on, submit, the_day_after
 
 pytestmark = pytest.mark.django_db
 

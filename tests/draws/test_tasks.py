@@ -15,7 +15,7 @@ from django.db import OperationalError
 
 from draws.models import Draw
 from draws.tasks import lottery_draw_closed_days
-from tests.draws.conftest import D, on, the_day_after
+from tests.conftest import D, on, the_day_after
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from celery.contrib.testing.worker import start_worker
 
 from draws.tasks import lottery_draw_closed_days
 from lottery_app.celery import app
-from tests.draws.conftest import D, on, the_day_after
+from tests.conftest import D, on, the_day_after
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
