@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ballots.models import Ballot, Lottery
@@ -52,6 +52,19 @@ def test_drawing_a_day_that_is_still_open_is_refused(ballots_on):
 
     assert not Draw.objects.exists()
     assert Lottery.objects.get(date=D).state == Lottery.State.OPEN
+
+
+def test_the_database_refuses_a_second_result_for_one_day(ballots_on):
+    ballots_on(D, 1)
+    with on(the_day_after(D)):
+        first = lottery_draw(lottery_date=D)
+
+    # Invariant 1 holds even against code that skips the service and its lock.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Draw.objects.create(
+            lottery=first.lottery, winning_ballot=None, ballot_count=0, drawn_at=first.drawn_at
+        )
+    assert Draw.objects.count() == 1
 
 
 def test_drawing_a_drawn_day_again_returns_the_same_result_and_changes_nothing(ballots_on):
