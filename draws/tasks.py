@@ -13,18 +13,22 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True)
-def lottery_draw_closed_days(self: Task) -> list[str]:
+def lottery_draw_closed_days(self: Task, retry: bool = True) -> list[str]:
     """Beat's midnight run and sweep: draw every closed, undrawn day.
 
     Idempotent (a drawn day is returned, not redrawn), so acks_late redelivery is safe.
+    A failed sweep (``retry=False``) is not retried: the next sweep is its retry.
     """
     started = time.monotonic()
     try:
         draws = lottery_draw_closed()
     except Exception as exc:
-        retry = self.request.retries + 1
+        if not retry:
+            logger.warning("Lottery draw sweep failed (%r); the next sweep tries again", exc)
+            raise
+        retry_number = self.request.retries + 1
         max_retries = settings.LOTTERY_MAX_RETRIES
-        if retry > max_retries:
+        if retry_number > max_retries:
             logger.error("Lottery draw failed (%r); giving up after %d retries", exc, max_retries)
             raise
         # Attempts start LOTTERY_RETRY_DELAY_SECONDS apart: the time this one spent failing
@@ -34,7 +38,7 @@ def lottery_draw_closed_days(self: Task) -> list[str]:
         logger.warning(
             "Lottery draw failed (%r); retry %d of %d in %.0f s",
             exc,
-            retry,
+            retry_number,
             max_retries,
             countdown,
         )

@@ -256,8 +256,8 @@ CELERY_BEAT_SCHEDULE = {
     "lottery-draw-sweep": {
         "task": _DRAW_TASK,
         "schedule": timedelta(seconds=LOTTERY_SWEEP_SECONDS),
-        # A sweep still queued when the next one is due is superseded by it.
-        "options": {"expires": LOTTERY_SWEEP_SECONDS},
+        # The next sweep is a failed sweep's retry; retrying too would only pile up attempts.
+        "kwargs": {"retry": False},
     },
 }
 

@@ -45,7 +45,7 @@ def test_beat_sweeps_for_undrawn_days_every_five_minutes_besides_midnight():
 
     assert entry["task"] == lottery_draw_closed_days.name
     assert entry["schedule"] == timedelta(minutes=5)
-    assert entry["options"] == {"expires": 300}  # a late sweep is superseded by the next one
+    assert entry["kwargs"] == {"retry": False}  # the next sweep is its retry
 
 
 def test_the_sweep_interval_is_read_from_the_environment(tmp_path):
@@ -160,3 +160,14 @@ def test_the_time_a_failed_attempt_took_counts_toward_the_retry_delay():
             task.pop_request()
 
     assert 57 <= resend.call_args.kwargs["countdown"] <= 58.5
+
+
+@pytest.mark.django_db
+def test_a_failed_sweep_is_not_retried_the_next_sweep_is_its_retry():
+    failing = mock.patch("draws.tasks.lottery_draw_closed", side_effect=OperationalError("x"))
+    with failing as draw, mock.patch.object(lottery_draw_closed_days, "retry") as retry:
+        result = lottery_draw_closed_days.apply(kwargs={"retry": False})
+
+    assert result.failed()
+    assert draw.call_count == 1
+    retry.assert_not_called()
