@@ -21,35 +21,35 @@ router = Router(tags=["accounts"])
 token_router = Router(tags=["tokens"])
 
 
-@router.post("/register", response={201: UserOut, **errors(400, 409, 422, 429)})
+@router.post("/register", response={201: UserOut, **errors(400, 409, 422, 429, 503)})
 @rate_limited("register")
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, services.user_register(**payload.dict()))
 
 
-@router.get("/me", auth=user_auth, response={200: ProfileOut, **errors(401)})
+@router.get("/me", auth=user_auth, response={200: ProfileOut, **errors(401, 503)})
 def me(request: AuthenticatedRequest) -> object:
     return request.auth  # JWTAuth has loaded the user and checked it is active
 
 
-@token_router.post("/pair", response={200: TokenPairOut, **errors(400, 401, 422, 429)})
+@token_router.post("/pair", response={200: TokenPairOut, **errors(400, 401, 422, 429, 503)})
 @rate_limited("token")
 def token_pair(request: HttpRequest, payload: TokenPairIn) -> dict[str, str]:
     return services.token_pair_obtain(request=request, **payload.dict())
 
 
-@token_router.post("/refresh", response={200: AccessOut, **errors(400, 401, 422)})
+@token_router.post("/refresh", response={200: AccessOut, **errors(400, 401, 422, 503)})
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     return services.token_refresh(refresh=payload.refresh)
 
 
-@token_router.post("/verify", response={200: dict, **errors(400, 401, 422)})
+@token_router.post("/verify", response={200: dict, **errors(400, 401, 422, 503)})
 def token_verify(request: HttpRequest, payload: VerifyIn) -> dict[str, str]:
     services.token_verify(token=payload.token)
     return {}
 
 
-@token_router.post("/blacklist", response={200: dict, **errors(400, 401, 422)})
+@token_router.post("/blacklist", response={200: dict, **errors(400, 401, 422, 503)})
 def token_blacklist(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     services.token_blacklist(refresh=payload.refresh)
     return {}

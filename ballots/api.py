@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Body, Query, Router, Status
+from ninja import Body, Header, Query, Router, Status
 from ninja.pagination import paginate
 
 from accounts.auth import token_auth
@@ -14,20 +14,33 @@ router = Router(tags=["ballots"])
 lottery_router = Router(tags=["lotteries"])
 
 
-@lottery_router.get("", response=list[LotteryOut])
+@lottery_router.get("", response={200: list[LotteryOut], **errors(503)})
 def lottery_list(request: HttpRequest) -> object:
     return selectors.lottery_open_list()
 
 
-@router.post("", auth=token_auth, response={201: BallotOut, **errors(400, 401, 422)})
-def ballot_submit(request: AuthenticatedRequest, payload: BallotIn | None = Body(None)) -> Status:
+@router.post("", auth=token_auth, response={201: BallotOut, **errors(400, 401, 422, 503)})
+def ballot_submit(
+    request: AuthenticatedRequest,
+    payload: BallotIn | None = Body(None),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Repeating a key (same user, same date) returns the ballot it created "
+        "instead of a new one; the same key with another date is refused with 422.",
+    ),
+) -> Status:
     raw_date = payload.date if payload else None
     lottery_date = None if raw_date is None else services.lottery_date_parse(raw_date)
-    ballot = services.ballot_submit(user_id=request.auth.id, lottery_date=lottery_date)
+    ballot = services.ballot_submit(
+        user_id=request.auth.id, lottery_date=lottery_date, idempotency_key=idempotency_key
+    )
     return Status(201, ballot)
 
 
-@router.get("", auth=token_auth, response={200: list[BallotOut], **errors(401, 422)})
+@router.get("", auth=token_auth, response={200: list[BallotOut], **errors(401, 422, 503)})
 @paginate
 def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) -> object:
     return selectors.ballot_list(
@@ -38,7 +51,7 @@ def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) ->
 @router.get(
     "/{ballot_id}",
     auth=token_auth,
-    response={200: BallotOut, **errors(401, 404, 422)},
+    response={200: BallotOut, **errors(401, 404, 422, 503)},
 )
 def ballot_detail(request: AuthenticatedRequest, ballot_id: UUID) -> object:
     return selectors.ballot_get(user_id=request.auth.id, ballot_id=ballot_id)

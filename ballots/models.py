@@ -23,6 +23,13 @@ class Lottery(models.Model):
     class Meta:
         verbose_name_plural = "lotteries"
         ordering = ["-date"]
+        indexes = [
+            # The sweep's "anything undrawn?" (draws.selectors.lottery_dates_undrawn): only
+            # undrawn days are in it, so it stays a few rows however many years are drawn.
+            models.Index(
+                fields=["date"], condition=~models.Q(state="drawn"), name="lottery_undrawn_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Lottery {self.date.isoformat()}"
@@ -63,3 +70,27 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"Ballot {self.id}"
+
+
+class BallotIdempotencyKey(models.Model):
+    """A client's ``Idempotency-Key`` on POST /ballots: repeating it returns the same ballot.
+
+    The unique (user, key) constraint makes a repeat race-safe: of two requests with the
+    same key, the second's insert waits for the first and then fails, and it answers with
+    the first one's ballot.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False)
+    key = models.CharField(max_length=255)
+    # What the request asked for (its date, "" for today): a repeat must ask for the same.
+    request = models.CharField(max_length=32)
+    ballot = models.OneToOneField(Ballot, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="ballot_idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key!r}"

@@ -3,12 +3,13 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ballots import selectors
 from ballots.calendar import lottery_today, lottery_zone, open_dates
-from ballots.errors import LotteryNotOpen
-from ballots.models import Ballot, BallotStatus, Lottery
+from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
+from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
 from lottery_app.errors import Unauthorized
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -32,7 +33,50 @@ def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
     )
 
 
-def ballot_submit(*, user_id: int, lottery_date: date | None = None) -> Ballot:
+def ballot_submit(
+    *, user_id: int, lottery_date: date | None = None, idempotency_key: str | None = None
+) -> Ballot:
+    """Submit a ballot; with ``idempotency_key``, a repeat returns the first one's ballot."""
+    if idempotency_key is None:
+        return _ballot_create(user_id=user_id, lottery_date=lottery_date)
+    request = "" if lottery_date is None else lottery_date.isoformat()
+    repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, request=request)
+    if repeated is not None:
+        return repeated
+    try:
+        with transaction.atomic():
+            ballot = _ballot_create(user_id=user_id, lottery_date=lottery_date)
+            BallotIdempotencyKey.objects.create(
+                user_id=user_id, key=idempotency_key, request=request, ballot_id=ballot.id
+            )
+    except IntegrityError:
+        # The same key arrived twice at once: on PostgreSQL our insert waited for the other
+        # request to commit, then hit the unique constraint. Ours is rolled back; theirs wins.
+        repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, request=request)
+        if repeated is None:
+            raise
+        return repeated
+    return ballot
+
+
+def _ballot_for_key(*, user_id: int, key: str, request: str) -> Ballot | None:
+    found = (
+        BallotIdempotencyKey.objects.filter(user_id=user_id, key=key)
+        .values_list("request", "ballot_id")
+        .first()
+    )
+    if found is None:
+        return None
+    first_request, ballot_id = found
+    if first_request != request:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a ballot with a different date "
+            f"({first_request or 'today'}); use a new key for a new ballot."
+        )
+    return selectors.ballot_get(user_id=user_id, ballot_id=ballot_id)
+
+
+def _ballot_create(*, user_id: int, lottery_date: date | None) -> Ballot:
     today = lottery_today()
     lottery_date = lottery_date or today
     if lottery_date not in open_dates(today):

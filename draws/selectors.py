@@ -1,9 +1,11 @@
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet
 
+from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
 from draws.models import Draw
 from lottery_app.errors import NotFound
@@ -33,3 +35,33 @@ def ballot_pick(*, lottery: Lottery) -> tuple[int, UUID | None]:
         return 0, None
     index = secrets.randbelow(count)
     return count, ballots.order_by("id").values_list("id", flat=True)[index]
+
+
+def lottery_dates_undrawn(*, today: date) -> list[date]:
+    """The closed days (before ``today``) without a result, oldest first.
+
+    Nothing pending (the usual case, every sweep) costs one query on two indexes: the
+    undrawn past rows (a partial index holds only undrawn days) and yesterday's row, which
+    must be drawn. Only when something is pending does a second query find the days after
+    the last drawn one, which may have no row at all (nobody submitted) but need a result.
+    """
+    yesterday = today - timedelta(days=1)
+    rows = dict(
+        Lottery.objects.filter(
+            Q(date__lt=today) & ~Q(state=Lottery.State.DRAWN) | Q(date=yesterday)
+        ).values_list("date", "state")
+    )
+    undrawn = {day for day, state in rows.items() if state != Lottery.State.DRAWN}
+    if rows.get(yesterday) != Lottery.State.DRAWN:
+        last_drawn = Lottery.objects.filter(state=Lottery.State.DRAWN).aggregate(Max("date"))
+        first = (
+            last_drawn["date__max"] + timedelta(days=1) if last_drawn["date__max"] else yesterday
+        )
+        undrawn.update(first + timedelta(days=n) for n in range((yesterday - first).days + 1))
+    return sorted(undrawn)
+
+
+def lottery_dates_overdue(*, now: datetime, today: date) -> list[date]:
+    """Closed days still undrawn LOTTERY_DRAW_GRACE_MINUTES after their midnight."""
+    grace = timedelta(minutes=settings.LOTTERY_DRAW_GRACE_MINUTES)
+    return [day for day in lottery_dates_undrawn(today=today) if closes_at(day) + grace <= now]

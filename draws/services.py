@@ -1,8 +1,7 @@
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from ballots.calendar import lottery_today
@@ -10,7 +9,7 @@ from ballots.models import Lottery
 from ballots.services import lottery_ensure
 from draws.errors import LotteryStillOpen
 from draws.models import Draw
-from draws.selectors import ballot_pick
+from draws.selectors import ballot_pick, lottery_dates_undrawn
 
 logger = logging.getLogger(__name__)
 
@@ -54,27 +53,20 @@ def lottery_draw(*, lottery_date: date) -> Draw:
 
 
 def lottery_draw_closed() -> list[Draw]:
-    """Draw every closed, undrawn day, oldest first: a scheduler that was down catches up."""
+    """Draw every closed, undrawn day, oldest first: a scheduler that was down catches up.
+
+    The midnight run, every sweep and every worker start call this; with nothing pending it
+    costs one indexed query (lottery_dates_undrawn).
+    """
     today = lottery_today()
-    # Every day since the last drawn one gets a result, even one nobody submitted for.
-    lottery_ensure(lottery_dates=_days_since_last_draw(today))
+    pending = lottery_dates_undrawn(today=today)
+    if not pending:
+        return []
+    # Every pending day gets a result, even one nobody submitted for.
+    lottery_ensure(lottery_dates=pending)
     # Close every past day at once; a submission racing this waits on the row and then
     # finds it closed.
     Lottery.objects.filter(date__lt=today, state=Lottery.State.OPEN).update(
         state=Lottery.State.CLOSED
     )
-    pending = (
-        Lottery.objects.filter(date__lt=today)
-        .exclude(state=Lottery.State.DRAWN)
-        .order_by("date")
-        .values_list("date", flat=True)
-    )
     return [lottery_draw(lottery_date=lottery_date) for lottery_date in pending]
-
-
-def _days_since_last_draw(today: date) -> list[date]:
-    """The past days after the last drawn one (only yesterday on a new installation)."""
-    yesterday = today - timedelta(days=1)
-    last_drawn = Lottery.objects.filter(state=Lottery.State.DRAWN).aggregate(Max("date"))
-    first = last_drawn["date__max"] + timedelta(days=1) if last_drawn["date__max"] else yesterday
-    return [first + timedelta(days=n) for n in range((yesterday - first).days + 1)]

@@ -1,34 +1,52 @@
 import logging
+import math
+import time
+from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 
 from draws.services import lottery_draw_closed
 
 logger = logging.getLogger(__name__)
 
-RETRY_DELAY_SECONDS = 60
-MAX_RETRIES = 10
 
-
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def lottery_draw_closed_days(self: Task) -> list[str]:
-    """Beat's midnight task: draw every closed, undrawn day.
+@shared_task(bind=True, acks_late=True)
+def lottery_draw_closed_days(self: Task, retry: bool = True) -> list[str]:
+    """Beat's midnight run and sweep: draw every closed, undrawn day.
 
     Idempotent (a drawn day is returned, not redrawn), so acks_late redelivery is safe.
+    A failed sweep (``retry=False``) is not retried: the next sweep is its retry.
     """
+    started = time.monotonic()
     try:
         draws = lottery_draw_closed()
     except Exception as exc:
-        retry = self.request.retries + 1
-        if retry > MAX_RETRIES:
-            logger.error("Lottery draw failed (%r); giving up after %d retries", exc, MAX_RETRIES)
+        if not retry:
+            logger.warning("Lottery draw sweep failed (%r); the next sweep tries again", exc)
             raise
+        retry_number = self.request.retries + 1
+        max_retries = settings.LOTTERY_MAX_RETRIES
+        if retry_number > max_retries:
+            logger.error("Lottery draw failed (%r); giving up after %d retries", exc, max_retries)
+            raise
+        # Attempts start LOTTERY_RETRY_DELAY_SECONDS apart: the time this one spent failing
+        # (waiting for the pool, a connect timeout) counts toward the delay, not on top of it.
+        elapsed = time.monotonic() - started
+        countdown = max(0.0, math.ceil((settings.LOTTERY_RETRY_DELAY_SECONDS - elapsed) * 10) / 10)
         logger.warning(
-            "Lottery draw failed (%r); retry %d of %d in %d s",
+            "Lottery draw failed (%r); retry %d of %d in %.0f s",
             exc,
-            retry,
-            MAX_RETRIES,
-            RETRY_DELAY_SECONDS,
+            retry_number,
+            max_retries,
+            countdown,
         )
-        raise self.retry(exc=exc, countdown=RETRY_DELAY_SECONDS) from exc
+        raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc
     return [draw.lottery.date.isoformat() for draw in draws]
+
+
+@worker_ready.connect
+def draw_closed_days_on_worker_start(**kwargs: Any) -> None:
+    """A worker that was down catches up as soon as it is back, not at the next sweep."""
+    lottery_draw_closed_days.apply_async()

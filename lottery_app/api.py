@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja_extra.exceptions import APIException
@@ -11,7 +12,8 @@ from accounts.api import token_router
 from ballots.api import lottery_router
 from ballots.api import router as ballots_router
 from draws.api import router as draws_router
-from lottery_app.errors import ApplicationError, TooManyRequests
+from lottery_app.errors import DATABASE_RETRY_AFTER_SECONDS, ApplicationError, TooManyRequests
+from lottery_app.health import router as health_router
 from lottery_app.renderers import ORJSONRenderer
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ api.add_router("/token", token_router)
 api.add_router("/lotteries", lottery_router)
 api.add_router("/ballots", ballots_router)
 api.add_router("/draws", draws_router)
+api.add_router("/health", health_router)
 
 
 @api.exception_handler(ApplicationError)
@@ -35,6 +38,20 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
     response = api.create_response(request, {"detail": exc.detail}, status=exc.status_code)
     if isinstance(exc, TooManyRequests):
         response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # No working connection (the server is down or restarting, the pool is exhausted):
+    # transient, so the client is told to come back rather than shown a crash. Django wraps
+    # psycopg's errors, psycopg_pool's PoolTimeout included, in these two.
+    logger.warning("Database unavailable on %s %s: %r", request.method, request.path, exc)
+    response = api.create_response(
+        request, {"detail": "The database is unavailable; try again shortly."}, status=503
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     return response
 
 

@@ -4,6 +4,9 @@ Services raise these; the one handler on the NinjaAPI (``lottery_app.api``) turn
 ``{"detail": ...}`` answers with ``status_code``, so API handlers never build error bodies.
 """
 
+# Retry-After of the 503 answered when no working database connection can be had.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
 
 class ApplicationError(Exception):
     status_code = 400

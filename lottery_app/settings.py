@@ -98,20 +98,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # psycopg's pool keeps connections open across requests without the `SELECT 1` that
-    # CONN_HEALTH_CHECKS sends before each request's first query: POST /ballots then costs
-    # one round trip, and bench-api measured ~1,800 -> ~2,000 requests/s. A connection that
-    # broke while idle (a database restart) fails the one request that picks it up, and the
-    # pool replaces it.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's rule: pooling replaces CONN_MAX_AGE
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # An unreachable server fails the attempt in seconds instead of hanging: a request then
+    # answers 503 and the draw task's retry clock keeps running (see draws.tasks).
     DATABASES["default"]["OPTIONS"] = {
-        "pool": {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # pooled, or a fresh connection per task
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    if env_bool("DATABASE_POOL", default=True):
+        # psycopg's pool keeps connections open across requests. CONN_HEALTH_CHECKS makes
+        # Django hand the pool ConnectionPool.check_connection: a connection that sat idle
+        # is checked with one empty query as it leaves the pool, so one that broke while idle
+        # (a PostgreSQL restart) is replaced instead of failing a request. Cost: README.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 2,
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),
-            "timeout": 10,  # seconds to wait for a free connection before failing
+            # Seconds to wait for a free connection before failing (then 503).
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
         }
-    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,6 +189,16 @@ NINJA_PAGINATION_MAX_LIMIT = 100  # a larger ?limit= is refused with 422
 # How many lottery days are open for ballots: today and the following days.
 LOTTERY_OPEN_DAYS = env_int("LOTTERY_OPEN_DAYS", 7, minimum=1)
 LOTTERY_DRAW_EVERY_MINUTE = env_bool("LOTTERY_DRAW_EVERY_MINUTE", default=False)
+# Besides midnight, beat sweeps for closed, undrawn days this often: every closed day is
+# drawn within minutes of whatever fault kept it from being drawn.
+LOTTERY_SWEEP_MINUTES = env_int("LOTTERY_SWEEP_MINUTES", 5, minimum=1)
+# The draw task's retries: every LOTTERY_RETRY_DELAY_SECONDS, at most LOTTERY_MAX_RETRIES.
+# The fault tests shrink these (and the sweep, through LOTTERY_SWEEP_SECONDS) to seconds.
+LOTTERY_SWEEP_SECONDS = env_int("LOTTERY_SWEEP_SECONDS", LOTTERY_SWEEP_MINUTES * 60, minimum=1)
+LOTTERY_RETRY_DELAY_SECONDS = env_int("LOTTERY_RETRY_DELAY_SECONDS", 60, minimum=1)
+LOTTERY_MAX_RETRIES = env_int("LOTTERY_MAX_RETRIES", 10)
+# GET /health/draws answers 503 once a closed day is still undrawn this long after midnight.
+LOTTERY_DRAW_GRACE_MINUTES = env_int("LOTTERY_DRAW_GRACE_MINUTES", 10, minimum=1)
 
 # --- Celery -----------------------------------------------------------------------------
 
@@ -200,6 +215,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_BROKER_DIR / "control"),  # broadcast (remote control) state
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message a worker has taken but not acknowledged (acks_late) goes back to the queue
+    # this long after delivery, if the worker died. It must exceed the retry countdown: a
+    # retry waits in the worker, unacknowledged, until its ETA, and a shorter timeout would
+    # deliver it twice. 5 minutes (kombu's default is an hour) brings a killed worker's task
+    # back within minutes; the draw is idempotent, so an early redelivery is harmless.
+    CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=1)
+    if CELERY_VISIBILITY_TIMEOUT <= LOTTERY_RETRY_DELAY_SECONDS:
+        raise ImproperlyConfigured(
+            "CELERY_VISIBILITY_TIMEOUT must exceed LOTTERY_RETRY_DELAY_SECONDS, or every "
+            "retry waiting for its countdown would be delivered twice."
+        )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for expired messages every 10 s (kombu's default scans every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TIMEZONE = TIME_ZONE  # beat's crontab is read in the lottery's zone
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
@@ -208,13 +241,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The one place the draw is scheduled: 00:00 in TIME_ZONE, or every minute for local testing.
+# Beat writes its state here whatever the broker and database are (a fresh clone has no var/).
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+_DRAW_TASK = "draws.tasks.lottery_draw_closed_days"
+# The one place the draw is scheduled: 00:00 in TIME_ZONE (or every minute for local
+# testing), plus the sweep. Workers also run it once when they start (draws.tasks).
 CELERY_BEAT_SCHEDULE = {
     "lottery-draw": {
-        "task": "draws.tasks.lottery_draw_closed_days",
+        "task": _DRAW_TASK,
         "schedule": crontab(minute="*")
         if LOTTERY_DRAW_EVERY_MINUTE
         else crontab(minute="0", hour="0"),
+    },
+    "lottery-draw-sweep": {
+        "task": _DRAW_TASK,
+        "schedule": timedelta(seconds=LOTTERY_SWEEP_SECONDS),
+        # The next sweep is a failed sweep's retry; retrying too would only pile up attempts.
+        "kwargs": {"retry": False},
     },
 }
 
@@ -224,6 +267,8 @@ if not DEBUG:
     # TLS ends at the proxy in front of the web server, which sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Orchestrators probe the container over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -18,7 +18,7 @@ trap stop INT TERM EXIT
 
 export DEBUG="${DEBUG:-true}"
 python manage.py runserver "${PORT:-8000}" & pids+=($!)
-celery -A lottery_app worker --loglevel=INFO --concurrency=1 --hostname=worker@%h & pids+=($!)
+DATABASE_POOL=false celery -A lottery_app worker --loglevel=INFO --concurrency=1 --hostname=worker@%h & pids+=($!)
 celery -A lottery_app beat --loglevel=INFO & pids+=($!)
 
 wait -n

@@ -1,0 +1,94 @@
+"""Health for operators and orchestrators: is the process up, can it work, are draws late.
+
+``/health/live`` answers without touching anything; ``/health/ready`` checks the database
+and the broker (the compose healthchecks use it, and ``manage.py healthcheck`` runs the same
+checks where no HTTP server is listening); ``/health/draws`` is for monitoring.
+"""
+
+import datetime as dt
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from ballots.calendar import lottery_today
+from draws.selectors import lottery_dates_overdue
+from lottery_app.celery import app as celery_app
+
+router = Router(tags=["health"])
+
+BROKER_TIMEOUT_SECONDS = 3
+
+
+def database_problem() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        return f"database unreachable: {exc}".strip()
+    return None
+
+
+def broker_problem() -> str | None:
+    try:
+        with celery_app.connection_for_write() as broker:
+            # One attempt, bounded: a health check must answer even when the broker hangs.
+            broker.ensure_connection(
+                max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT_SECONDS
+            )
+            broker.default_channel  # noqa: B018 - opening a channel talks to the broker (Redis: PING)
+    except Exception as exc:  # kombu raises transport-specific errors; any means "not ready"
+        return f"broker unreachable: {exc}".strip()
+    return None
+
+
+class LiveOut(Schema):
+    status: str
+
+
+class ReadyOut(Schema):
+    status: str
+    checks: dict[str, str]
+
+
+class NotReadyOut(Schema):
+    detail: str
+    checks: dict[str, str]
+
+
+class DrawsOut(Schema):
+    status: str
+    overdue: list[dt.date]
+
+
+class DrawsOverdueOut(Schema):
+    detail: str
+    # Empty when the database itself is unavailable (the answer every endpoint gives then).
+    overdue: list[dt.date] = []
+
+
+@router.get("/live", response=LiveOut)
+def live(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", response={200: ReadyOut, 503: NotReadyOut})
+def ready(request: HttpRequest) -> Status:
+    problems = {"database": database_problem(), "broker": broker_problem()}
+    checks = {name: problem or "ok" for name, problem in problems.items()}
+    failing = [problem for problem in problems.values() if problem]
+    if failing:
+        return Status(503, {"detail": "; ".join(failing), "checks": checks})
+    return Status(200, {"status": "ok", "checks": checks})
+
+
+@router.get("/draws", response={200: DrawsOut, 503: DrawsOverdueOut})
+def draws(request: HttpRequest) -> Status:
+    overdue = lottery_dates_overdue(now=timezone.now(), today=lottery_today())
+    if overdue:
+        days = ", ".join(day.isoformat() for day in overdue)
+        return Status(
+            503, {"detail": f"Closed lottery days not drawn in time: {days}.", "overdue": overdue}
+        )
+    return Status(200, {"status": "ok", "overdue": []})

@@ -1,0 +1,332 @@
+"""Fault tests: real web, worker and beat processes; faults cut real connections.
+
+Each scenario starts Granian (the Dockerfile's command), a Celery worker and Celery beat as
+subprocesses on the local PostgreSQL and Redis, reached through relays the test controls,
+in a time zone whose midnight comes 12 to 72 s after they start. The sweep, the retries and
+the visibility timeout are scaled from minutes to seconds (tests/faults/cluster.py SCALED).
+Each checks that the day gets exactly one result counting every ballot that got a 201, and
+prints how long after the fault ended the day was drawn.
+"""
+
+import itertools
+import re
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+
+from ballots.models import Ballot, Lottery
+from draws.models import Draw
+from tests.faults.cluster import SCALED, Cluster
+from tests.faults.relay import Relay
+
+pytestmark = [
+    pytest.mark.fault,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+
+BROKER = urlsplit(settings.CELERY_BROKER_URL)
+BROKER_DB = int(BROKER.path.strip("/") or 0)
+TASK = "draws.tasks.lottery_draw_closed_days"
+SWEEP = int(SCALED["LOTTERY_SWEEP_SECONDS"])
+RETRY_DELAY = int(SCALED["LOTTERY_RETRY_DELAY_SECONDS"])
+VISIBILITY = int(SCALED["CELERY_VISIBILITY_TIMEOUT"])
+
+
+@pytest.fixture
+def pg_relay() -> Iterator[Relay]:
+    db = settings.DATABASES["default"]
+    relay = Relay(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
+    yield relay
+    relay.close()
+
+
+@pytest.fixture
+def redis_relay() -> Iterator[Relay]:
+    relay = Relay(BROKER.hostname or "127.0.0.1", BROKER.port or 6379)
+    yield relay
+    relay.close()
+
+
+@pytest.fixture
+def broker() -> Iterator[redis.Redis]:
+    client = redis.Redis(
+        host=BROKER.hostname or "127.0.0.1", port=BROKER.port or 6379, db=BROKER_DB
+    )
+    _forget_queued_messages(client)
+    yield client
+    _forget_queued_messages(client)
+    client.close()
+
+
+@pytest.fixture
+def cluster(tmp_path, pg_relay, redis_relay, broker, capsys) -> Iterator[Cluster]:
+    db = settings.DATABASES["default"]
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    app = Cluster(
+        tmp_path,
+        # sslmode=disable: libpq would otherwise try SSL, then plain, each with its own
+        # connect timeout, and one attempt would outlast the scaled retry delay.
+        database_url=f"postgres://{credentials}@127.0.0.1:{pg_relay.port}/{db['NAME']}"
+        "?sslmode=disable",
+        broker_url=f"redis://127.0.0.1:{redis_relay.port}/{BROKER_DB}",
+    )
+    try:
+        yield app
+    finally:
+        pg_relay.set_mode("forward")
+        redis_relay.set_mode("forward")
+        app.stop()
+        connection.close()  # the app's connections are gone; the test database may be dropped
+
+
+def report(capsys, title: str, lines: list[str]) -> None:
+    with capsys.disabled():
+        print(f"\n[fault] {title}")
+        for line in lines:
+            print(f"[fault]   {line}")
+
+
+def start_before_midnight(app: Cluster, *names: str) -> tuple[str, date, datetime]:
+    """Start ``names`` and register a participant, before the lottery day's midnight."""
+    for name in names:
+        app.start(name)
+    app.wait_ready(*names)
+    token = app.participant("fault")
+    left = app.seconds_to_midnight()
+    assert left > 4, f"start-up took too long: {left:.1f} s to midnight"
+    return token, app.day, app.midnight
+
+
+def submit_ballots(app: Cluster, token: str, day: date, n: int) -> list[str]:
+    ids = []
+    for _ in range(n):
+        status, body, _ = app.request("POST", "/ballots", {}, token)
+        assert status == 201, body
+        assert body["date"] == day.isoformat()
+        ids.append(body["id"])
+    return ids
+
+
+def wait_for_draw(day: date, timeout: float) -> float:
+    """Seconds until ``day`` has its result (checked in the database directly)."""
+    start = time.monotonic()
+    while not Draw.objects.filter(lottery__date=day).exists():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"{day} was not drawn within {timeout} s")
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
+def assert_one_result_counting_every_ballot(day: date, ids: list[str]) -> Draw:
+    draws = list(Draw.objects.filter(lottery__date=day))
+    assert len(draws) == 1
+    assert draws[0].ballot_count == len(ids)
+    assert str(draws[0].winning_ballot_id) in ids
+    assert sorted(
+        str(i) for i in Ballot.objects.filter(lottery__date=day).values_list("id", flat=True)
+    ) == sorted(ids)
+    return draws[0]
+
+
+def test_the_database_down_past_every_retry_then_the_next_sweep_draws(cluster, pg_relay, capsys):
+    token, day, midnight = start_before_midnight(cluster, "web", "worker", "beat")
+    ids = submit_ballots(cluster, token, day, 5)
+    cluster.sleep_until(midnight - timedelta(seconds=2))
+    # Packets swallowed: every attempt waits for the connect timeout before failing.
+    pg_relay.set_mode("blackhole")
+    down_at = time.monotonic()
+
+    status, body, headers = cluster.request("POST", "/ballots", {}, token)
+    assert status == 503, body
+    assert headers["retry-after"] == "5"
+    assert "database is unavailable" in body["detail"]
+
+    deadline = time.monotonic() + 120
+    while "giving up after 10 retries" not in cluster.log("worker"):
+        assert time.monotonic() < deadline, cluster.log_tail("worker")
+        time.sleep(0.5)
+    gave_up = time.monotonic() - down_at
+    assert not Draw.objects.filter(lottery__date=day).exists()
+    pg_relay.set_mode("forward")
+    drawn_after = wait_for_draw(day, timeout=SWEEP + 30)
+
+    assert_one_result_counting_every_ballot(day, ids)
+    intervals = retry_intervals(cluster.log("worker"))
+    assert len(intervals) >= 9
+    # Attempts start RETRY_DELAY apart although each one waited 2 s for its connect timeout
+    # (before the fix: RETRY_DELAY + 2 s): the countdown is what was left of the delay.
+    assert statistics.median(intervals) < RETRY_DELAY + 1
+    assert set(re.findall(r"retry \d+ of 10 in (\d+) s", cluster.log("worker"))) == {"1"}
+    report(capsys, "PostgreSQL unreachable across midnight, longer than the retries", [
+        f"midnight task gave up after 10 retries, {gave_up:.1f} s into the outage",
+        f"retries every {statistics.median(intervals):.2f} s (median; countdown {RETRY_DELAY} s"
+        f", each attempt spent 2 s on the connect timeout)",
+        f"day drawn {drawn_after:.1f} s after the database came back (sweep every {SWEEP} s)",
+        f"{len(ids)} ballots with 201, {len(ids)} counted; a POST during the outage got 503",
+    ])  # fmt: skip
+
+
+def test_the_broker_down_at_midnight_then_the_first_sweep_after_it_returns_draws(
+    cluster, redis_relay, capsys
+):
+    token, day, midnight = start_before_midnight(cluster, "web", "worker", "beat")
+    ids = submit_ballots(cluster, token, day, 5)
+    deadline = time.monotonic() + SWEEP + 10
+    while "Sending due task lottery-draw-sweep" not in cluster.log("beat"):  # beat has sent
+        assert time.monotonic() < deadline, cluster.log_tail("beat")
+        time.sleep(0.2)
+    cluster.sleep_until(midnight - timedelta(seconds=2))
+    redis_relay.set_mode("refuse")
+    cluster.sleep_until(midnight + timedelta(seconds=SWEEP + 4))
+
+    assert "Couldn't apply scheduled task lottery-draw:" in cluster.log("beat")
+    assert not Draw.objects.filter(lottery__date=day).exists()
+    redis_relay.set_mode("forward")
+    drawn_after = wait_for_draw(day, timeout=SWEEP + 60)
+
+    assert_one_result_counting_every_ballot(day, ids)
+    report(capsys, "Redis unreachable at midnight (beat had sent before)", [
+        "beat: \"Couldn't apply scheduled task lottery-draw\" at midnight",
+        f"day drawn {drawn_after:.1f} s after Redis came back (sweep every {SWEEP} s,"
+        " plus the worker's reconnection)",
+        f"{len(ids)} ballots with 201, {len(ids)} counted",
+    ])  # fmt: skip
+
+
+def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, broker, capsys):
+    token, day, midnight = start_before_midnight(cluster, "web", "worker", "beat")
+    ids = submit_ballots(cluster, token, day, 5)
+    # Hold the day's row so the midnight draw blocks in the middle, where the kill lands.
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_day() -> None:
+        try:
+            with transaction.atomic():
+                Lottery.objects.select_for_update().get(date=day)
+                held.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_day, daemon=True)
+    holder.start()
+    assert held.wait(timeout=10)
+    cluster.sleep_until(midnight)
+    _wait_for_a_blocked_query()
+    task_id = _last_received(cluster.log("worker"))
+    cluster.kill("worker")
+    killed_at = time.monotonic()
+    unacked = set(broker.hkeys("unacked"))
+    assert unacked, "the killed worker's message should wait in Redis, unacknowledged"
+    release.set()
+    holder.join(timeout=10)
+
+    cluster.start("worker2")
+    drawn_after = wait_for_draw(day, timeout=60)
+    deadline = time.monotonic() + VISIBILITY + 30
+    while f"{task_id}] succeeded" not in cluster.log("worker2") or (
+        unacked & set(broker.hkeys("unacked"))
+    ):
+        assert time.monotonic() < deadline, cluster.log_tail("worker2")
+        time.sleep(0.5)
+    returned_after = time.monotonic() - killed_at
+
+    assert_one_result_counting_every_ballot(day, ids)
+    assert returned_after <= VISIBILITY + 10 + 10  # + kombu's restore interval + slack
+    report(capsys, "worker SIGKILLed (whole process group) mid-draw, a new one started", [
+        f"day drawn {drawn_after:.1f} s after the new worker was started "
+        "(its start-up run)",
+        f"the killed task {task_id} came back and ran {returned_after:.1f} s after the kill "
+        f"(visibility timeout {VISIBILITY} s + restore scan every 10 s)",
+        f"{len(ids)} ballots with 201, {len(ids)} counted",
+    ])  # fmt: skip
+
+
+def test_postgres_restarted_under_the_web_server_fails_no_request_with_500(
+    cluster, pg_relay, capsys
+):
+    cluster.start("web")
+    cluster.wait_ready("web")
+    token = cluster.participant("restart")
+    statuses = [cluster.request("POST", "/ballots", {}, token)[0] for _ in range(20)]
+    assert set(statuses) == {201}
+
+    # The restart: every connection is closed, and for 2 s none is accepted.
+    pg_relay.set_mode("refuse", cut=True)
+    during = [cluster.request("POST", "/ballots", {}, token) for _ in range(3)]
+    ready_status, ready_body = cluster.get("/health/ready")
+    time.sleep(2)
+    pg_relay.set_mode("forward")
+    after = [cluster.request("POST", "/ballots", {}, token)[0] for _ in range(30)]
+
+    for status, body, headers in during:
+        assert status == 503, body
+        assert headers["retry-after"] == "5"
+        assert body["detail"]
+    assert ready_status == 503
+    assert ready_body["checks"]["database"] != "ok"
+    assert 500 not in after
+    assert set(after) <= {201, 503}
+    created = statuses.count(201) + after.count(201)
+    assert Ballot.objects.count() == created
+    report(capsys, "PostgreSQL restarted under the web server", [
+        f"during the restart: {[s for s, _, _ in during]} (JSON, Retry-After 5); "
+        f"/health/ready {ready_status}",
+        f"the 30 POSTs after it: {after.count(201)} x 201, {after.count(503)} x 503, "
+        f"{after.count(500)} x 500",
+        f"{created} ballots with 201, {Ballot.objects.count()} stored",
+    ])  # fmt: skip
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): \w+/[^\]]+\] (.*)$", re.M)
+
+
+def retry_intervals(log: str) -> list[float]:
+    """Seconds between the retries of the task that retried most (the midnight run)."""
+    by_task: dict[str, list[datetime]] = {}
+    for stamp, message in _LINE.findall(log):
+        found = re.match(rf"Task {TASK}\[([0-9a-f-]+)\] retry", message)
+        if found:
+            at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")  # noqa: DTZ007 - intervals only
+            by_task.setdefault(found.group(1), []).append(at)
+    times = max(by_task.values(), key=len, default=[])
+    return [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+
+
+def _last_received(log: str) -> str:
+    ids = re.findall(rf"Task {TASK}\[([0-9a-f-]+)\] received", log)
+    assert ids, log
+    return ids[-1]
+
+
+def _wait_for_a_blocked_query() -> None:
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.1)
+    raise AssertionError("the midnight draw never reached the held row")
+
+
+def _forget_queued_messages(client: redis.Redis) -> None:
+    # Only Celery's own keys in the test's broker database: never FLUSHALL a shared server.
+    keys = [b"celery", b"unacked", b"unacked_index", b"unacked_mutex"]
+    keys += list(client.scan_iter(match="_kombu.binding.*"))
+    client.delete(*keys)

@@ -1,0 +1,90 @@
+"""GET /health/live, /health/ready, /health/draws and `manage.py healthcheck`."""
+
+import os
+import time
+from datetime import timedelta
+from functools import partial
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from draws.services import lottery_draw_closed
+from lottery_app.celery import app as celery_app
+from tests.conftest import D, on, the_day_after
+
+
+@pytest.fixture
+def broker_down():
+    # A broker URL whose port nothing listens on: a real refused connection.
+    unreachable = partial(celery_app.connection_for_write, url="redis://127.0.0.1:1/0")
+    with mock.patch.object(celery_app, "connection_for_write", unreachable):
+        yield
+
+
+def test_live_answers_without_touching_anything(client):
+    # No django_db mark: any database access here would raise.
+    response = client.get("/health/live")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_ready_checks_the_database_and_the_broker(client):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+@pytest.mark.django_db
+def test_ready_is_503_when_the_broker_is_unreachable(client, broker_down):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["detail"].startswith("broker unreachable")
+    assert body["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_draws_is_200_while_every_closed_day_is_drawn_or_within_its_grace(client, ballots_on):
+    ballots_on(D, 1)
+    with on(the_day_after(D), hour=0):  # 00:00: D closed just now, within the grace period
+        assert client.get("/health/draws").json() == {"status": "ok", "overdue": []}
+    with on(the_day_after(D)):
+        lottery_draw_closed()
+        assert client.get("/health/draws").status_code == 200
+
+
+@pytest.mark.django_db
+def test_draws_is_503_with_the_overdue_days_past_the_grace_period(client, ballots_on, settings):
+    settings.LOTTERY_DRAW_GRACE_MINUTES = 10
+    ballots_on(D, 1)
+    with on(D + timedelta(2)):  # D and D+1 (no ballots, no row) are both overdue
+        response = client.get("/health/draws")
+
+    assert response.status_code == 503
+    assert response.json()["overdue"] == [str(D), str(D + timedelta(1))]
+    assert str(D) in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_healthcheck_command_checks_what_it_is_asked_to(tmp_path, capsys, broker_down):
+    call_command("healthcheck", "--database")
+    assert capsys.readouterr().out.strip() == "ok"
+    with pytest.raises(CommandError, match="broker unreachable"):
+        call_command("healthcheck", "--database", "--broker")
+
+
+def test_the_healthcheck_command_finds_a_beat_that_stopped_writing(tmp_path):
+    schedule = tmp_path / "celerybeat-schedule"
+    with pytest.raises(CommandError, match="no schedule"):
+        call_command("healthcheck", "--beat-schedule", str(schedule))
+    schedule.with_suffix(".db").write_bytes(b"")  # some dbm modules add a suffix
+    call_command("healthcheck", "--beat-schedule", str(schedule))
+    old = time.time() - 700
+    os.utime(schedule.with_suffix(".db"), (old, old))
+    with pytest.raises(CommandError, match="700 s ago"):
+        call_command("healthcheck", "--beat-schedule", str(schedule), "--max-age", "600")
