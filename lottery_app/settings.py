@@ -184,6 +184,12 @@ NINJA_PAGINATION_MAX_LIMIT = 100  # a larger ?limit= is refused with 422
 # How many lottery days are open for ballots: today and the following days.
 LOTTERY_OPEN_DAYS = env_int("LOTTERY_OPEN_DAYS", 7, minimum=1)
 LOTTERY_DRAW_EVERY_MINUTE = env_bool("LOTTERY_DRAW_EVERY_MINUTE", default=False)
+# Optional public randomness mixed into each draw (draws.beacon): a drand HTTP endpoint such
+# as https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971
+# (quicknet). Off when empty. The day's round is the first one at least the delay after
+# its midnight, so no ballot of the day can be sent once that value is known.
+LOTTERY_BEACON_URL = env_str("LOTTERY_BEACON_URL", "")
+LOTTERY_BEACON_DELAY_SECONDS = env_int("LOTTERY_BEACON_DELAY_SECONDS", 60)
 
 # --- Celery -----------------------------------------------------------------------------
 
