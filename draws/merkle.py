@@ -20,7 +20,7 @@ in step.
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
 CHUNK_SIZE = 1024  # a power of two: chunk roots are then nodes of the day's tree
@@ -69,24 +69,6 @@ def audit_path(hashes: list[bytes], index: int) -> list[bytes]:
             paired.append(level[-1])
         level, index = paired, index // 2
     return path
-
-
-def path_root(leaf: bytes, index: int, count: int, path: Iterable[bytes]) -> bytes | None:
-    """The root that ``path`` leads to from ``leaf`` at ``index``, or None if it cannot fit."""
-    if not 0 <= index < count:
-        return None
-    fn, sn, node = index, count - 1, leaf
-    for sibling in path:
-        if sn == 0:
-            return None
-        if fn & 1 or fn == sn:
-            node = node_hash(sibling, node)
-            while not fn & 1 and fn:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            node = node_hash(node, sibling)
-        fn, sn = fn >> 1, sn >> 1
-    return node if sn == 0 else None
 
 
 def chunk_roots(ballot_ids: Iterator[list[bytes]]) -> tuple[int, list[tuple[bytes, bytes]]]:
