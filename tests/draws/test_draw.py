@@ -255,3 +255,13 @@ def test_the_fairness_check_would_catch_a_biased_draw():
     biased = [1200, 933, 933, 934]
     statistic = sum((w - 1000) ** 2 / 1000 for w in biased)
     assert chi_square_p_value_3_dof(statistic) < 1e-6
+
+
+def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments():
+    with on(D):
+        lottery_draw_closed()
+
+    window = Lottery.objects.filter(date__gte=D).order_by("date")
+    assert [lottery.date for lottery in window] == [D + timedelta(n) for n in range(7)]
+    assert all(len(lottery.seed_commitment) == 64 for lottery in window)
+    assert len({lottery.seed_commitment for lottery in window}) == 7
