@@ -80,7 +80,7 @@ def ballot_proof(*, lottery_date: date, ballot_id: UUID) -> Proof:
     1,024 ids with one index range scan, and joins the path inside the chunk to the path
     over the chunk roots: a few milliseconds whatever the size of the day.
     """
-    draw = Draw.objects.select_related("lottery").filter(lottery__date=lottery_date).first()
+    draw = Draw.objects.filter(lottery__date=lottery_date).first()
     if draw is None:
         raise _not_drawn(lottery_date)
     table = bytes(draw.chunks)
@@ -88,10 +88,11 @@ def ballot_proof(*, lottery_date: date, ballot_id: UUID) -> Proof:
     firsts = [entry[:16] for entry in entries]
     key = ballot_id.bytes
     chunk_no = bisect_right(firsts, key) - 1
+    # Before the first chunk (or no chunks at all): not in the day.
     ids = (
-        _ids_from(draw.lottery_id, first=firsts[chunk_no], limit=merkle.CHUNK_SIZE)
-        if (chunk_no >= 0)
-        else []
+        []
+        if chunk_no < 0
+        else _ids_from(draw.lottery_id, first=firsts[chunk_no], limit=merkle.CHUNK_SIZE)
     )
     position = bisect_left(ids, key)
     if position == len(ids) or ids[position] != key:
