@@ -71,7 +71,7 @@ bench-api: install ## Serve like production (Granian, PostgreSQL) and load it wi
 	$(UV) run python bench/api.py
 
 .PHONY: bench-draw
-bench-draw: install ## Draw a day of 100k and of 1M ballots on PostgreSQL: time and memory
+bench-draw: install ## Draw 100k and 1M ballots (BENCH_DRAW_10M=1: also 10M) on PostgreSQL: time, memory, proof p99
 	$(UV) run python bench/draw.py
 
 # --- Docker (production shape: PostgreSQL + Redis) ---------------------------------------

@@ -16,7 +16,7 @@ lottery_router = Router(tags=["lotteries"])
 
 @lottery_router.get("", response={200: list[LotteryOut], **errors(503)})
 def lottery_list(request: HttpRequest) -> object:
-    return selectors.lottery_open_list()
+    return services.lottery_open_window()
 
 
 @router.post("", auth=token_auth, response={201: BallotOut, **errors(400, 401, 422, 503)})

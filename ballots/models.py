@@ -1,5 +1,8 @@
+import hashlib
+import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -8,8 +11,40 @@ from django.utils import timezone
 from ballots.calendar import closes_at
 
 
+def seed_new() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def seed_commit(seed: bytes) -> str:
+    """The public commitment to a day's secret seed: SHA-256 of its 32 bytes, in hex."""
+    return hashlib.sha256(seed).hexdigest()
+
+
+class SeedCommitmentField(models.CharField):
+    """The commitment of the row's ``seed``, filled when the row is inserted.
+
+    Like ``auto_now``, it is computed in ``pre_save``, which Django calls for ``save()`` and
+    ``bulk_create()`` alike, so no code path can create a day without its commitment.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        if add and not getattr(model_instance, self.attname):
+            seed = bytes(model_instance.seed)  # type: ignore[attr-defined]
+            setattr(model_instance, self.attname, seed_commit(seed))
+        return str(getattr(model_instance, self.attname))
+
+
 class Lottery(models.Model):
-    """One lottery day. Its state moves open -> closed -> drawn and never back."""
+    """One lottery day. Its state moves open -> closed -> drawn and never back.
+
+    Its secret ``seed`` exists from the moment the row does, before any ballot; only
+    ``seed_commitment`` is shown until the day is drawn (see draws.merkle).
+    """
 
     class State(models.TextChoices):
         OPEN = "open"
@@ -19,6 +54,8 @@ class Lottery(models.Model):
     date = models.DateField(unique=True)
     state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    seed = models.BinaryField(max_length=32, default=seed_new, editable=False)
+    seed_commitment = SeedCommitmentField()
 
     class Meta:
         verbose_name_plural = "lotteries"

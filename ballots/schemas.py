@@ -34,3 +34,6 @@ class LotteryOut(Schema):
     date: dt.date
     closes_at: dt.datetime
     status: str = Field(validation_alias="state")
+    seed_commitment: str = Field(
+        description="SHA-256 (hex) of the day's secret seed, revealed with its draw."
+    )

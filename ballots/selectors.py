@@ -31,10 +31,8 @@ def ballot_get(*, user_id: int, ballot_id: UUID) -> Ballot:
 
 
 def lottery_open_list() -> list[Lottery]:
-    """The open lottery days, today first; days nobody has submitted for yet are open too."""
-    dates = open_dates(lottery_today())
-    existing = {lottery.date: lottery for lottery in Lottery.objects.filter(date__in=dates)}
-    return [existing.get(day) or Lottery(date=day) for day in dates]
+    """The open lottery days that have a row, today first (see services.lottery_open_window)."""
+    return list(Lottery.objects.filter(date__in=open_dates(lottery_today())).order_by("date"))
 
 
 def _with_date_and_status(ballots: QuerySet[Ballot]) -> QuerySet[Ballot]:

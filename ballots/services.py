@@ -3,6 +3,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -31,6 +32,20 @@ def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
     Lottery.objects.bulk_create(
         [Lottery(date=lottery_date) for lottery_date in lottery_dates], ignore_conflicts=True
     )
+
+
+def lottery_open_window() -> list[Lottery]:
+    """The open lottery days, today first, creating the rows of any not created yet.
+
+    A day's row, and with it its seed commitment, must exist before the day's first ballot,
+    so the window is created on first sight (and ahead at every draw run), never lazily by
+    the first submission. One read when the rows exist, as they usually do.
+    """
+    lotteries = selectors.lottery_open_list()
+    if len(lotteries) < settings.LOTTERY_OPEN_DAYS:
+        lottery_ensure(lottery_dates=open_dates())
+        lotteries = selectors.lottery_open_list()
+    return lotteries
 
 
 def ballot_submit(
@@ -86,8 +101,8 @@ def _ballot_create(*, user_id: int, lottery_date: date | None) -> Ballot:
     try:
         inserted = _ballot_insert_if_open(ballot, lottery_date)
         if not inserted:
-            # The usual reason is that nobody has submitted for this day yet.
-            lottery_ensure(lottery_dates=[lottery_date])
+            # The usual reason is that nobody has looked at this window yet: create its days.
+            lottery_ensure(lottery_dates=open_dates(today))
             inserted = _ballot_insert_if_open(ballot, lottery_date)
     except IntegrityError as exc:
         # The access token is not checked against the users table (accounts.auth): a token

@@ -1,11 +1,12 @@
 from datetime import date
+from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 from ninja.pagination import paginate
 
 from draws import selectors
-from draws.schemas import DrawOut
+from draws.schemas import BallotIdFilters, BallotIdPage, DrawOut, ProofOut
 from lottery_app.schemas import errors
 
 router = Router(tags=["draws"])
@@ -20,3 +21,22 @@ def draw_list(request: HttpRequest) -> object:
 @router.get("/{lottery_date}", response={200: DrawOut, **errors(404, 422, 503)})
 def draw_detail(request: HttpRequest, lottery_date: date) -> object:
     return selectors.draw_get(lottery_date=lottery_date)
+
+
+@router.get("/{lottery_date}/ballots", response={200: BallotIdPage, **errors(404, 422, 503)})
+def draw_ballot_ids(
+    request: HttpRequest, lottery_date: date, filters: Query[BallotIdFilters]
+) -> object:
+    """A drawn day's ballot ids in canonical order, for auditors who recompute the root."""
+    ids = selectors.ballot_id_page(
+        lottery_date=lottery_date, after=filters.after, limit=filters.limit
+    )
+    return {"items": ids, "next_after": ids[-1] if len(ids) == filters.limit else None}
+
+
+@router.get(
+    "/{lottery_date}/ballots/{ballot_id}/proof", response={200: ProofOut, **errors(404, 422, 503)}
+)
+def draw_ballot_proof(request: HttpRequest, lottery_date: date, ballot_id: UUID) -> object:
+    """The Merkle inclusion proof that this ballot was in the day's draw."""
+    return selectors.ballot_proof(lottery_date=lottery_date, ballot_id=ballot_id)

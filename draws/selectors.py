@@ -1,40 +1,128 @@
-import secrets
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max, Q, QuerySet
 
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
+from draws import merkle
 from draws.models import Draw
 from lottery_app.errors import NotFound
 
+if TYPE_CHECKING:
+    import psycopg
+
+# Rows per round trip when the draw streams a day's ids: big enough that round trips do not
+# count, small enough (256 KiB of ids) that memory stays flat.
+FETCH_SIZE = 16_384
+_CHUNK_ENTRY = 16 + 32  # one chunk's first ballot id and root, in Draw.chunks
+
 
 def draw_list() -> QuerySet[Draw]:
-    """Results of past lotteries, newest first."""
-    return Draw.objects.select_related("lottery").order_by("-lottery__date")
+    """Results of past lotteries, newest first (without the chunk table, which only proofs use)."""
+    return Draw.objects.select_related("lottery").defer("chunks").order_by("-lottery__date")
 
 
 def draw_get(*, lottery_date: date) -> Draw:
     draw = draw_list().filter(lottery__date=lottery_date).first()
     if draw is None:
-        raise NotFound(f"The lottery of {lottery_date} has not been drawn.")
+        raise _not_drawn(lottery_date)
     return draw
 
 
-def ballot_pick(*, lottery: Lottery) -> tuple[int, UUID | None]:
-    """Count the day's ballots and pick one uniformly with the OS CSPRNG.
+@dataclass(frozen=True)
+class Pick:
+    ballot_count: int
+    merkle_root: bytes
+    winning_index: int | None
+    winning_ballot_id: UUID | None
+    chunks: bytes
 
-    Two index scans on (lottery, id) and nothing loaded into Python, so memory does not grow
-    with the number of ballots; no ORDER BY random(). The caller holds the lottery's lock.
+
+def ballot_pick(*, lottery: Lottery, beacon: str = "") -> Pick:
+    """Digest the day's ballots into a Merkle root and derive the winner from public values.
+
+    One pass over the (lottery, id) index in id order, streamed from a server-side cursor,
+    so memory holds one fetch and one entry per 1,024 ballots, never the day; then one
+    more index look-up for the winner's id. No ORDER BY random(), no secret besides the
+    seed committed before the day's first ballot. The caller holds the lottery's lock.
     """
-    ballots = Ballot.objects.filter(lottery=lottery)
-    count = ballots.count()
+    count, chunks = merkle.chunk_roots(_ballot_id_batches(lottery.pk))
     if count == 0:
-        return 0, None
-    index = secrets.randbelow(count)
-    return count, ballots.order_by("id").values_list("id", flat=True)[index]
+        return Pick(0, merkle.EMPTY_ROOT, None, None, b"")
+    root = merkle.root_of([chunk_root for _, chunk_root in chunks])
+    index = merkle.winning_index(
+        seed=bytes(lottery.seed), lottery_date=lottery.date, count=count, root=root, beacon=beacon
+    )
+    chunk = chunks[index // merkle.CHUNK_SIZE]
+    ids = _ids_from(lottery.pk, first=chunk[0], limit=index % merkle.CHUNK_SIZE + 1)
+    return Pick(count, root, index, UUID(bytes=ids[-1]), b"".join(a + b for a, b in chunks))
+
+
+@dataclass(frozen=True)
+class Proof:
+    ballot_id: UUID
+    lottery_date: date
+    ballot_count: int
+    leaf_index: int
+    path: list[str]
+    merkle_root: str
+
+
+def ballot_proof(*, lottery_date: date, ballot_id: UUID) -> Proof:
+    """The inclusion proof of one ballot in its day's drawn Merkle tree.
+
+    Finds the ballot's chunk from the boundaries stored at the draw, reads that chunk's
+    1,024 ids with one index range scan, and joins the path inside the chunk to the path
+    over the chunk roots: a few milliseconds whatever the size of the day.
+    """
+    draw = Draw.objects.filter(lottery__date=lottery_date).first()
+    if draw is None:
+        raise _not_drawn(lottery_date)
+    table = bytes(draw.chunks)
+    entries = [table[i : i + _CHUNK_ENTRY] for i in range(0, len(table), _CHUNK_ENTRY)]
+    firsts = [entry[:16] for entry in entries]
+    key = ballot_id.bytes
+    chunk_no = bisect_right(firsts, key) - 1
+    # Before the first chunk (or no chunks at all): not in the day.
+    ids = (
+        []
+        if chunk_no < 0
+        else _ids_from(draw.lottery_id, first=firsts[chunk_no], limit=merkle.CHUNK_SIZE)
+    )
+    position = bisect_left(ids, key)
+    if position == len(ids) or ids[position] != key:
+        raise NotFound(f"Ballot {ballot_id} is not among the ballots drawn on {lottery_date}.")
+    roots = [entry[16:] for entry in entries]
+    path = merkle.audit_path([merkle.leaf_hash(i) for i in ids], position)
+    path += merkle.audit_path(roots, chunk_no)
+    return Proof(
+        ballot_id=ballot_id,
+        lottery_date=lottery_date,
+        ballot_count=draw.ballot_count,
+        leaf_index=chunk_no * merkle.CHUNK_SIZE + position,
+        path=[sibling.hex() for sibling in path],
+        merkle_root=draw.merkle_root,
+    )
+
+
+def ballot_id_page(*, lottery_date: date, after: UUID | None, limit: int) -> list[UUID]:
+    """A drawn day's ballot ids in canonical (Merkle leaf) order, ``limit`` after ``after``."""
+    lottery_id = (
+        Draw.objects.filter(lottery__date=lottery_date).values_list("lottery_id", flat=True).first()
+    )
+    if lottery_id is None:
+        raise _not_drawn(lottery_date)
+    ballots = Ballot.objects.filter(lottery_id=lottery_id)
+    if after is not None:
+        ballots = ballots.filter(id__gt=after)  # keyset: each page is one index range scan
+    return list(ballots.order_by("id").values_list("id", flat=True)[:limit])
 
 
 def lottery_dates_undrawn(*, today: date) -> list[date]:
@@ -65,3 +153,42 @@ def lottery_dates_overdue(*, now: datetime, today: date) -> list[date]:
     """Closed days still undrawn LOTTERY_DRAW_GRACE_MINUTES after their midnight."""
     grace = timedelta(minutes=settings.LOTTERY_DRAW_GRACE_MINUTES)
     return [day for day in lottery_dates_undrawn(today=today) if closes_at(day) + grace <= now]
+
+
+def _not_drawn(lottery_date: date) -> NotFound:
+    return NotFound(f"The lottery of {lottery_date} has not been drawn.")
+
+
+def _ids_from(lottery_id: int, *, first: bytes, limit: int) -> list[bytes]:
+    ids = (
+        Ballot.objects.filter(lottery_id=lottery_id, id__gte=UUID(bytes=first))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return [ballot_id.bytes for ballot_id in ids]
+
+
+def _ballot_id_batches(lottery_id: int) -> Iterator[list[bytes]]:
+    """The day's ballot ids as 16-byte strings in ascending order, FETCH_SIZE at a time."""
+    table = Ballot._meta.db_table
+    if connection.vendor == "postgresql":
+        # A server-side cursor (inside the caller's transaction) in binary format:
+        # uuid_send() hands each id over as its 16 raw bytes, with no UUID objects.
+        connection.ensure_connection()
+        raw = cast("psycopg.Connection[Any]", connection.connection)
+        with raw.cursor(name="draw_ballot_ids", binary=True) as cursor:
+            cursor.execute(
+                f"SELECT uuid_send(id) FROM {table} WHERE lottery_id = %s ORDER BY id",  # noqa: S608 - the table name comes from model metadata
+                [lottery_id],
+            )
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                yield [row[0] for row in rows]
+        return
+    # SQLite keeps a UUID as 32 hex characters; its cursor also reads lazily.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE lottery_id = %s ORDER BY id",  # noqa: S608 - the table name comes from model metadata
+            [lottery_id],
+        )
+        while rows := cursor.fetchmany(FETCH_SIZE):
+            yield [bytes.fromhex(row[0]) for row in rows]

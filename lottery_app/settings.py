@@ -199,6 +199,12 @@ LOTTERY_RETRY_DELAY_SECONDS = env_int("LOTTERY_RETRY_DELAY_SECONDS", 60, minimum
 LOTTERY_MAX_RETRIES = env_int("LOTTERY_MAX_RETRIES", 10)
 # GET /health/draws answers 503 once a closed day is still undrawn this long after midnight.
 LOTTERY_DRAW_GRACE_MINUTES = env_int("LOTTERY_DRAW_GRACE_MINUTES", 10, minimum=1)
+# Optional public randomness mixed into each draw (draws.beacon): a drand HTTP endpoint such
+# as https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971
+# (quicknet). Off when empty. The day's round is the first one at least the delay after
+# its midnight, so no ballot of the day can be sent once that value is known.
+LOTTERY_BEACON_URL = env_str("LOTTERY_BEACON_URL", "")
+LOTTERY_BEACON_DELAY_SECONDS = env_int("LOTTERY_BEACON_DELAY_SECONDS", 60)
 
 # --- Celery -----------------------------------------------------------------------------
 

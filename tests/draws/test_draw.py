@@ -1,5 +1,6 @@
+import hashlib
+import hmac
 import math
-import re
 import secrets
 from collections import Counter
 from datetime import timedelta
@@ -201,30 +202,26 @@ def test_the_draw_command_draws_one_given_day(ballots_on, capsys):
     assert list(Draw.objects.values_list("lottery__date", flat=True)) == [the_day_after(D)]
 
 
-def test_the_pick_counts_and_fetches_one_row_with_the_os_csprng(ballots_on):
+def test_the_pick_streams_the_day_once_and_takes_no_random_number_but_the_seed(ballots_on):
     ballots_on(D, 6)
     lottery = Lottery.objects.get(date=D)
-    picked: list[int] = []
-    real_randbelow = secrets.randbelow  # the patch below replaces the module's attribute
+    spy = mock.patch("secrets.randbelow", side_effect=AssertionError("the seed decides"))
+    with CaptureQueriesContext(connection) as queries, spy:
+        pick = ballot_pick(lottery=lottery)
 
-    def randbelow(n: int) -> int:
-        picked.append(real_randbelow(n))
-        return picked[-1]
-
-    spy = mock.patch("draws.selectors.secrets.randbelow", side_effect=randbelow)
-    with CaptureQueriesContext(connection) as queries, spy as called:
-        count, winner = ballot_pick(lottery=lottery)
-
-    called.assert_called_once_with(6)
-    assert count == 6
     in_id_order = sorted(Ballot.objects.filter(lottery=lottery).values_list("id", flat=True))
-    assert winner == in_id_order[picked[0]]
-    # Two queries, neither loads the day's ballots nor sorts them randomly.
+    assert pick.ballot_count == 6
+    assert pick.winning_index is not None
+    assert pick.winning_ballot_id == in_id_order[pick.winning_index]
+    # The whole winner rule, recomputed from the public values alone.
+    message = f"{D}|6|{pick.merkle_root.hex()}".encode()
+    digest = hmac.new(bytes(lottery.seed), message, hashlib.sha256).digest()
+    assert pick.winning_index == int.from_bytes(digest, "big") % 6
+    # One ordered pass over the index (on PostgreSQL a server-side cursor that Django does
+    # not log), then one look-up; never sorted randomly, never an OFFSET walk.
     sqls = [query["sql"].upper() for query in queries.captured_queries]
-    assert len(sqls) == 2
-    assert "COUNT(*)" in sqls[0]
-    assert re.search(r"LIMIT 1( OFFSET \d+)?$", sqls[1]), sqls[1]
-    assert not any("RANDOM" in sql for sql in sqls)
+    assert 1 <= len(sqls) <= 2
+    assert all("ORDER BY" in sql and "RANDOM" not in sql and "OFFSET" not in sql for sql in sqls)
 
 
 def chi_square_p_value_3_dof(statistic: float) -> float:
@@ -238,7 +235,11 @@ def test_every_ballot_wins_with_the_same_frequency(ballots_on):
     lottery = Lottery.objects.get(date=D)
     draws = 4000
 
-    wins = Counter(str(ballot_pick(lottery=lottery)[1]) for _ in range(draws))
+    def draw_with_a_new_seed() -> str:
+        lottery.seed = secrets.token_bytes(32)  # what each new lottery day is given
+        return str(ballot_pick(lottery=lottery).winning_ballot_id)
+
+    wins = Counter(draw_with_a_new_seed() for _ in range(draws))
 
     expected = draws / len(ids)
     statistic = sum((wins[i] - expected) ** 2 / expected for i in ids)
@@ -254,3 +255,13 @@ def test_the_fairness_check_would_catch_a_biased_draw():
     biased = [1200, 933, 933, 934]
     statistic = sum((w - 1000) ** 2 / 1000 for w in biased)
     assert chi_square_p_value_3_dof(statistic) < 1e-6
+
+
+def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments():
+    with on(D):
+        lottery_draw_closed()
+
+    window = Lottery.objects.filter(date__gte=D).order_by("date")
+    assert [lottery.date for lottery in window] == [D + timedelta(n) for n in range(7)]
+    assert all(len(lottery.seed_commitment) == 64 for lottery in window)
+    assert len({lottery.seed_commitment for lottery in window}) == 7
