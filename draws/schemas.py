@@ -14,6 +14,10 @@ class DrawOut(Schema):
     winning_ballot_id: UUID | None = Field(description="Null when the day had no ballots.")
     ballot_count: int
     drawn_at: dt.datetime
+    closes_at: dt.datetime = Field(
+        validation_alias="lottery.closes_at",
+        description="The midnight that ended the day; a beacon round must come after it.",
+    )
     seed: str = Field(description="The day's secret seed, revealed now that it is drawn (hex).")
     seed_commitment: str = Field(
         validation_alias="lottery.seed_commitment",

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Check a lottery draw from public data only (Python 3.10+ standard library, nothing else).
+"""Check a lottery draw from public data only (Python 3.11+ standard library, nothing else).
 
     verify_draw.py BASE_URL DATE              # the whole day: every ballot id
     verify_draw.py BASE_URL DATE --ballot ID  # one ballot's inclusion proof (a few KB)
 
 Options: --commitment HEX checks the commitment against the one you saw before the day
 opened (GET /lotteries); --beacon-url URL re-reads the public-randomness round from the
-beacon itself instead of trusting the value the lottery published.
+beacon itself instead of trusting the value the lottery published, and checks that the
+round was published after the day closed.
 
 Prints one line per check and exits 1 if any check fails (2 if the server cannot be read).
 
@@ -42,6 +43,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 PAGE = 10_000
@@ -158,10 +160,20 @@ def check_beacon(checks: Checks, draw: dict[str, Any], beacon_url: str | None) -
     if beacon_url is None:
         print(f"     beacon round {draw['beacon_round']} taken as published (--beacon-url checks)")
         return
-    value = get_json(f"{beacon_url.rstrip('/')}/public/{draw['beacon_round']}")
+    base = beacon_url.rstrip("/")
+    value = get_json(f"{base}/public/{draw['beacon_round']}")
     checks.check(
         f"beacon round {draw['beacon_round']} is what the beacon published",
         str(value.get("randomness", "")).lower() == draw["beacon_randomness"],
+    )
+    # An earlier round was known while ballots were still accepted: it would steer nothing.
+    info = get_json(f"{base}/info")
+    published = info["genesis_time"] + (draw["beacon_round"] - 1) * info["period"]
+    closed = datetime.fromisoformat(draw["closes_at"]).timestamp()
+    checks.check(
+        "the beacon round came after the day closed",
+        published >= closed,
+        f"published {datetime.fromtimestamp(published, UTC).isoformat()}",
     )
 
 

@@ -104,8 +104,21 @@ def test_the_draw_mixes_in_the_round_after_midnight_and_the_verifier_checks_it(
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"OK   beacon round {expected_round()} is what the beacon published" in checked.stdout
 
+    assert "OK   the beacon round came after the day closed" in checked.stdout
+
+    # A round from before midnight was known while ballots were still accepted.
+    early = expected_round() - 100
+    Draw.objects.filter(pk=draw.pk).update(
+        beacon_round=early, beacon_randomness=beacon.randomness(early)
+    )
+    checked = verify("--beacon-url", f"http://127.0.0.1:{beacon.server_address[1]}")
+    assert checked.returncode == 1
+    assert "FAIL the beacon round came after the day closed" in checked.stdout
+
     beacon.salt = b"another beacon"  # the lottery published a value the beacon never did
-    assert verify("--beacon-url", f"http://127.0.0.1:{beacon.server_address[1]}").returncode == 1
+    checked = verify("--beacon-url", f"http://127.0.0.1:{beacon.server_address[1]}")
+    assert checked.returncode == 1
+    assert f"FAIL beacon round {early} is what the beacon published" in checked.stdout
 
 
 @pytest.mark.django_db
