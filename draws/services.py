@@ -1,5 +1,6 @@
 import logging
 from datetime import date, timedelta
+from time import perf_counter
 
 from django.db import transaction
 from django.db.models import Max
@@ -10,6 +11,7 @@ from ballots.models import Lottery
 from ballots.services import lottery_ensure
 from draws.errors import LotteryStillOpen
 from draws.models import Draw
+from draws.notifications import draw_committed
 from draws.selectors import ballot_pick
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ def lottery_draw(*, lottery_date: date) -> Draw:
         raise LotteryStillOpen(
             f"The lottery of {lottery_date} is still open; it can be drawn after its midnight."
         )
+    started = perf_counter()
     lottery_ensure(lottery_dates=[lottery_date])
     with transaction.atomic():
         # FOR UPDATE waits for every in-flight submission (they hold the row FOR SHARE) and
@@ -41,6 +44,7 @@ def lottery_draw(*, lottery_date: date) -> Draw:
         )
         lottery.state = Lottery.State.DRAWN
         lottery.save(update_fields=["state"])
+        draw_committed(draw=draw, started=started)  # metrics and the winner's email, on commit
     if winning_ballot_id is None:
         logger.info("Drew the lottery of %s: no ballots, no winner", lottery_date)
     else:

@@ -18,6 +18,8 @@ def test_docs_serve_swagger_ui_from_the_app_not_a_cdn(client, settings):
     [
         ("post", "/accounts/register", {"201", "400", "409", "422", "429"}),
         ("get", "/accounts/me", {"200", "401"}),
+        ("patch", "/accounts/me", {"200", "401", "422"}),
+        ("get", "/metrics", {"200", "401"}),
         ("post", "/token/pair", {"200", "400", "401", "422", "429"}),
         ("post", "/token/refresh", {"200", "400", "401", "422"}),
         ("post", "/token/verify", {"200", "400", "401", "422"}),

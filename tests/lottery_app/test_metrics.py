@@ -1,0 +1,99 @@
+"""GET /metrics: Prometheus exposition, private in production, counters that move."""
+
+import re
+
+import pytest
+
+from draws.services import lottery_draw
+from tests.conftest import D, on, submit, the_day_after
+
+pytestmark = pytest.mark.django_db
+
+
+def sample(client, name: str, **labels: str) -> float:
+    """The value of one series in /metrics as a scraper reads it (0 if absent)."""
+    text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token").content.decode()
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    for line in text.splitlines():
+        found = re.fullmatch(rf"{name}(?:\{{(.*)\}})? (\S+)", line)
+        if found and ",".join(sorted((found.group(1) or "").split(","))).strip(",") == wanted:
+            return float(found.group(2))
+    return 0.0
+
+
+@pytest.fixture
+def production(settings):
+    settings.DEBUG = False
+    settings.METRICS_TOKEN = "scrape-token"
+
+
+def test_metrics_refuse_anonymous_and_wrong_tokens_in_production(client, production):
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer guess")
+    assert wrong.status_code == 401
+    assert wrong.json() == {"detail": "Unauthorized"}
+    right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token")
+    assert right.status_code == 200
+    assert right["Content-Type"].startswith("text/plain")
+
+
+def test_metrics_without_a_token_configured_are_refused_to_everyone_in_production(client, settings):
+    settings.DEBUG, settings.METRICS_TOKEN = False, ""
+
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 401
+
+
+def test_metrics_are_open_in_the_embedded_mode_without_a_token(client, settings):
+    settings.DEBUG, settings.METRICS_TOKEN = True, ""
+
+    assert client.get("/metrics").status_code == 200
+
+
+def test_the_ballot_counters_move_after_submissions(client, auth_client, production):
+    accepted = sample(client, "lottery_ballots_total", outcome="accepted")
+    refused = sample(client, "lottery_ballots_total", outcome="refused")
+
+    with on(D):
+        assert submit(auth_client).status_code == 201
+        assert submit(auth_client, D.replace(year=2020)).status_code == 422
+
+    assert sample(client, "lottery_ballots_total", outcome="accepted") == accepted + 1
+    assert sample(client, "lottery_ballots_total", outcome="refused") == refused + 1
+
+
+def test_requests_are_counted_by_route_template_not_by_raw_path(client, auth_client, production):
+    route = "ballots/<ballot_id>"
+    before = sample(client, "lottery_http_requests_total", method="GET", route=route, status="404")
+
+    for ballot_id in (
+        "00000000-0000-0000-0000-000000000001",
+        "00000000-0000-0000-0000-00000000000f",
+    ):
+        assert auth_client.get(f"/ballots/{ballot_id}").status_code == 404
+    client.get("/no/such/path")
+
+    after = sample(client, "lottery_http_requests_total", method="GET", route=route, status="404")
+    assert after == before + 2
+    assert (
+        sample(client, "lottery_http_requests_total", method="GET", route="unmatched", status="404")
+        >= 1
+    )
+    text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token").content.decode()
+    assert "00000000-0000" not in text
+    timed = sample(client, "lottery_http_request_duration_seconds_count", method="GET", route=route)
+    assert timed >= 2
+
+
+def test_draws_and_their_duration_are_counted_when_the_draw_commits(
+    client, ballots_on, production, django_capture_on_commit_callbacks
+):
+    ballots_on(D, 2)
+    drawn = sample(client, "lottery_draws_total", winner="true")
+    timed = sample(client, "lottery_draw_duration_seconds_count")
+
+    with on(the_day_after(D)), django_capture_on_commit_callbacks(execute=True):
+        lottery_draw(lottery_date=D)
+
+    assert sample(client, "lottery_draws_total", winner="true") == drawn + 1
+    assert sample(client, "lottery_draw_duration_seconds_count") == timed + 1
