@@ -7,8 +7,8 @@ id, makes one otherwise, and returns it. Celery's task signals set the task id. 
 
 import json
 import logging
+import os
 import re
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -33,13 +33,17 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # META, not request.headers: that builds a dict of every header on each request.
         given = request.META.get("HTTP_X_REQUEST_ID")
-        current = given if given and _VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        current = given if given and _VALID_REQUEST_ID.fullmatch(given) else _new_request_id()
         # Cleared on request_finished, not here: Django logs "Internal Server Error" and
         # "Not Found" after the middleware has returned.
         current_request_id.set(current)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = current
         return response
+
+
+def _new_request_id() -> str:
+    return os.urandom(16).hex()  # as unique as a uuid4, a quarter of its cost
 
 
 @request_finished.connect

@@ -68,16 +68,27 @@ class RequestMetricsMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # The labelled children, looked up once per (method, route, status): .labels() costs
+        # more than the increment itself.
+        self.series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = perf_counter()
         response = self.get_response(request)
         match = request.resolver_match
-        route = match.route if match else "unmatched"
+        # Unknown methods are one label (and one key), or any client could add series.
         method = request.method if request.method in _KNOWN_METHODS else "other"
-        HTTP_LATENCY.labels(method, route).observe(perf_counter() - started)
-        HTTP_REQUESTS.labels(method, route, response.status_code).inc()
+        key = (method, match.route if match else "unmatched", response.status_code)
+        series = self.series.get(key) or self._add_series(key)
+        series[0].observe(perf_counter() - started)
+        series[1].inc()
         return response
+
+    def _add_series(self, key: tuple[str, str, int]) -> tuple[Any, Any]:
+        method, route, status = key
+        series = (HTTP_LATENCY.labels(method, route), HTTP_REQUESTS.labels(method, route, status))
+        self.series[key] = series
+        return series
 
 
 @task_retry.connect
