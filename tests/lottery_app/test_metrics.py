@@ -6,6 +6,7 @@ import pytest
 
 from draws.services import lottery_draw
 from tests.conftest import D, on, submit, the_day_after
+from tests.lottery_app.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,24 @@ def test_draws_and_their_duration_are_counted_when_the_draw_commits(
 
     assert sample(client, "lottery_draws_total", winner="true") == drawn + 1
     assert sample(client, "lottery_draw_duration_seconds_count") == timed + 1
+
+
+def test_with_a_multiprocess_folder_metrics_counted_in_one_process_show_in_another(tmp_path):
+    # The worker's process draws; the web server's process serves /metrics.
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    assert run_manage("migrate", "--no-input", "-v0", env=env).returncode == 0
+    drew = run_manage("draw", env=env)  # draws yesterday: no ballots, no winner
+    assert drew.returncode == 0, drew.stderr
+    scrape = (
+        "from django.test import Client; "
+        "print(Client(HTTP_HOST='localhost').get('/metrics').content.decode())"
+    )
+    served = run_manage("shell", "-c", scrape, env=env)
+
+    assert served.returncode == 0, served.stderr
+    assert 'lottery_draws_total{winner="false"} 1.0' in served.stdout
+    assert "lottery_draw_duration_seconds_count 1.0" in served.stdout
+    assert list((tmp_path / "metrics").glob("counter_*-*.db"))  # host-pid: unique per container
