@@ -244,6 +244,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker keeps LOGGING below (request/task ids, JSON) instead of installing its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Leave print() output (the console email backend's mails) as it is, not one log line each.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one place the draw is scheduled: 00:00 in TIME_ZONE, or every minute for local testing.
 CELERY_BEAT_SCHEDULE = {
