@@ -62,7 +62,7 @@ _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 class RequestMetricsMiddleware:
     """Counts and times every request by its route template, never its raw path.
 
-    ``ballots/<uuid:ballot_id>`` is one label value however many ballots there are, and a
+    ``ballots/<ballot_id>`` is one label value however many ballots there are, and a
     path that matches no route is ``unmatched``: the number of series stays bounded.
     """
 
@@ -105,7 +105,9 @@ class MetricsAuth(HttpBearer):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> bool | None:
-        return secrets.compare_digest(token, settings.METRICS_TOKEN) or None
+        # Bytes: compare_digest refuses non-ASCII str, and a client chooses this header.
+        given, expected = token.encode(), settings.METRICS_TOKEN.encode()
+        return secrets.compare_digest(given, expected) or None
 
 
 def metrics_exposition() -> HttpResponse:

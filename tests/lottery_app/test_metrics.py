@@ -32,6 +32,7 @@ def test_metrics_refuse_anonymous_and_wrong_tokens_in_production(client, product
     assert client.get("/metrics").status_code == 401
     wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer guess")
     assert wrong.status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer gu\u00e9ss").status_code == 401
     assert wrong.json() == {"detail": "Unauthorized"}
     right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token")
     assert right.status_code == 200
