@@ -6,7 +6,7 @@ import pytest
 
 from draws.services import lottery_draw
 from tests.conftest import D, on, submit, the_day_after
-from tests.lottery_app.test_settings import run_manage
+from tests.lottery_app.test_settings import PRODUCTION, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +120,24 @@ def test_with_a_multiprocess_folder_metrics_counted_in_one_process_show_in_anoth
     assert 'lottery_draws_total{winner="false"} 1.0' in served.stdout
     assert "lottery_draw_duration_seconds_count 1.0" in served.stdout
     assert list((tmp_path / "metrics").glob("counter_*-*.db"))  # host-pid: unique per container
+
+
+def test_in_production_prometheus_scrapes_over_plain_http_with_the_token(tmp_path):
+    # Inside the compose network nothing terminates TLS: the HTTPS redirect would send
+    # Prometheus to a port that does not speak TLS.
+    env = {
+        **PRODUCTION,
+        "ALLOWED_HOSTS": "web",
+        "METRICS_TOKEN": "scrape-token",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    scrape = (
+        "from django.test import Client; c = Client(HTTP_HOST='web:8000'); "
+        "print(c.get('/metrics', HTTP_AUTHORIZATION='Bearer scrape-token').status_code, "
+        "c.get('/metrics').status_code, c.get('/lotteries').status_code)"
+    )
+    result = run_manage("shell", "-c", scrape, env=env)
+
+    assert result.returncode == 0, result.stderr
+    # The API itself still redirects to HTTPS.
+    assert result.stdout.splitlines()[-1].split() == ["200", "401", "301"]
