@@ -46,6 +46,10 @@ fmt: install ## Format the code and apply ruff's safe fixes
 draw: migrate ## Draw every closed, undrawn lottery day now (DATE=YYYY-MM-DD for one day)
 	$(MANAGE) draw $(if $(DATE),--date $(DATE))
 
+.PHONY: demo
+demo: migrate ## Demo users (printed with passwords), ballots, and drawn past days (DEBUG only)
+	$(MANAGE) demo
+
 .PHONY: django-shell
 django-shell: install ## Open a Django shell
 	$(MANAGE) shell
@@ -69,6 +73,10 @@ get-token-test-user: ## Print access and refresh tokens for test_user from a run
 bench-api: install ## Serve like production (Granian, PostgreSQL) and load it with wrk
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	$(UV) run python bench/api.py
+
+.PHONY: bench-middleware
+bench-middleware: install ## Per-request cost of the request-id and metrics middleware (microseconds)
+	PYTHONPATH=. $(UV) run python bench/middleware.py
 
 .PHONY: bench-draw
 bench-draw: install ## Draw 100k and 1M ballots (BENCH_DRAW_10M=1: also 10M) on PostgreSQL: time, memory, proof p99

@@ -5,6 +5,7 @@ from accounts import services
 from accounts.auth import user_auth
 from accounts.schemas import (
     AccessOut,
+    ProfileIn,
     ProfileOut,
     RefreshIn,
     RegisterIn,
@@ -30,6 +31,11 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
 @router.get("/me", auth=user_auth, response={200: ProfileOut, **errors(401, 503)})
 def me(request: AuthenticatedRequest) -> object:
     return request.auth  # JWTAuth has loaded the user and checked it is active
+
+
+@router.patch("/me", auth=user_auth, response={200: ProfileOut, **errors(401, 422, 503)})
+def me_update(request: AuthenticatedRequest, payload: ProfileIn) -> object:
+    return services.user_email_set(user=request.auth, email=payload.email)
 
 
 @token_router.post("/pair", response={200: TokenPairOut, **errors(400, 401, 422, 429, 503)})

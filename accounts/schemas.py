@@ -12,6 +12,14 @@ class RegisterIn(Schema):
     email: str | None = Field(default=None, max_length=254)
 
 
+class ProfileIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(
+        max_length=254, description="Where winner notifications go; an empty string removes it."
+    )
+
+
 class UserOut(Schema):
     id: int
     username: str

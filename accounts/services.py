@@ -19,12 +19,7 @@ BAD_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secr
 def user_register(*, username: str, password: str, email: str | None = None) -> User:
     # NFKC: a full-width "a" in "alice" is "alice", not a look-alike second account.
     username = User.normalize_username(username)
-    email = email or ""
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError as exc:
-            raise InvalidInput("Enter a valid email address.") from exc
+    email = _email_clean(email or "")
     candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password, user=candidate)
@@ -41,6 +36,24 @@ def user_register(*, username: str, password: str, email: str | None = None) -> 
     except IntegrityError as exc:
         raise Conflict(USERNAME_TAKEN) from exc
     return candidate
+
+
+@transaction.atomic
+def user_email_set(*, user: User, email: str) -> User:
+    """Set the address winner notifications go to; an empty one removes it."""
+    user.email = _email_clean(email)
+    user.save(update_fields=["email"])
+    return user
+
+
+def _email_clean(email: str) -> str:
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise InvalidInput("Enter a valid email address.") from exc
+    return User.objects.normalize_email(email)
 
 
 def user_create_unvalidated(*, username: str, password: str) -> tuple[User, bool]:

@@ -12,6 +12,7 @@ from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
 from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
 from lottery_app.errors import Unauthorized
+from lottery_app.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -23,6 +24,7 @@ def lottery_date_parse(value: str) -> date:
             return date.fromisoformat(value)
     except ValueError:
         pass
+    BALLOTS_REFUSED.inc()
     raise LotteryNotOpen(f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}")
 
 
@@ -95,6 +97,7 @@ def _ballot_create(*, user_id: int, lottery_date: date | None) -> Ballot:
     today = lottery_today()
     lottery_date = lottery_date or today
     if lottery_date not in open_dates(today):
+        BALLOTS_REFUSED.inc()
         raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
 
     ballot = Ballot(id=uuid.uuid4(), user_id=user_id, created_at=timezone.now())
@@ -109,7 +112,9 @@ def _ballot_create(*, user_id: int, lottery_date: date | None) -> Ballot:
         # that outlived its user's deletion ends here, at the foreign key.
         raise Unauthorized("The user of this token no longer exists.") from exc
     if not inserted:
+        BALLOTS_REFUSED.inc()
         raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
+    BALLOTS_ACCEPTED.inc()
     # What the ballot selectors annotate, so the API answers without reading the row back.
     ballot.lottery_date = lottery_date  # type: ignore[attr-defined]
     ballot.status = BallotStatus.PENDING  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 import logging
 from datetime import date
+from time import perf_counter
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +12,7 @@ from ballots.services import lottery_ensure
 from draws.beacon import BeaconValue, beacon_fetch
 from draws.errors import LotteryStillOpen
 from draws.models import Draw
+from draws.notifications import draw_committed
 from draws.selectors import ballot_pick, lottery_dates_undrawn
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ def lottery_draw(*, lottery_date: date) -> Draw:
         raise LotteryStillOpen(
             f"The lottery of {lottery_date} is still open; it can be drawn after its midnight."
         )
+    started = perf_counter()
     lottery_ensure(lottery_dates=[lottery_date])
     beacon = _beacon_for(lottery_date)
     with transaction.atomic():
@@ -48,6 +51,7 @@ def lottery_draw(*, lottery_date: date) -> Draw:
         )
         lottery.state = Lottery.State.DRAWN
         lottery.save(update_fields=["state"])
+        draw_committed(draw=draw, started=started)  # metrics and the winner's email, on commit
     if pick.winning_ballot_id is None:
         logger.info("Drew the lottery of %s: no ballots, no winner", lottery_date)
     else:

@@ -7,6 +7,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
+from draws.notifications import WinnerNotificationFailed, winner_notify
 from draws.services import lottery_draw_closed
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,40 @@ def lottery_draw_closed_days(self: Task, retry: bool = True) -> list[str]:
         )
         raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc
     return [draw.lottery.date.isoformat() for draw in draws]
+
+
+NOTIFY_MAX_RETRIES = 8
+NOTIFY_FIRST_DELAY_SECONDS = 30
+NOTIFY_MAX_DELAY_SECONDS = 3600
+
+
+@shared_task(bind=True, acks_late=True, max_retries=NOTIFY_MAX_RETRIES)
+def draw_winner_notify(self: Task, draw_id: int) -> str:
+    """Email a draw's winner; queued by the draw service once the draw has committed.
+
+    A second delivery (acks_late redelivery, a retry racing a redelivery) finds the
+    notification record and sends nothing. While the mail server fails, retries back off
+    30 s, 60 s, 120 s ... up to an hour between attempts (about four hours in all).
+    """
+    try:
+        outcome = winner_notify(draw_id=draw_id)
+    except WinnerNotificationFailed as exc:
+        attempt = self.request.retries + 1
+        if attempt > NOTIFY_MAX_RETRIES:
+            logger.error("Winner email of draw %s failed (%s); giving up", draw_id, exc)
+            raise
+        delay = min(NOTIFY_FIRST_DELAY_SECONDS * 2**self.request.retries, NOTIFY_MAX_DELAY_SECONDS)
+        logger.warning(
+            "Winner email of draw %s failed (%s); retry %d of %d in %d s",
+            draw_id,
+            exc,
+            attempt,
+            NOTIFY_MAX_RETRIES,
+            delay,
+        )
+        raise self.retry(exc=exc, countdown=delay) from exc
+    logger.info("Winner email of draw %s: %s", draw_id, outcome)
+    return outcome
 
 
 @worker_ready.connect

@@ -14,7 +14,9 @@ from ballots.api import router as ballots_router
 from draws.api import router as draws_router
 from lottery_app.errors import DATABASE_RETRY_AFTER_SECONDS, ApplicationError, TooManyRequests
 from lottery_app.health import router as health_router
+from lottery_app.metrics import MetricsAuth, metrics_exposition
 from lottery_app.renderers import ORJSONRenderer
+from lottery_app.schemas import errors
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,18 @@ api.add_router("/lotteries", lottery_router)
 api.add_router("/ballots", ballots_router)
 api.add_router("/draws", draws_router)
 api.add_router("/health", health_router)
+
+
+@api.get(
+    "/metrics",
+    auth=MetricsAuth(),
+    response={200: None, **errors(401)},
+    tags=["operations"],
+    summary="Prometheus metrics (text exposition format)",
+    openapi_extra={"responses": {"200": {"content": {"text/plain": {}}}}},
+)
+def metrics(request: HttpRequest) -> HttpResponse:
+    return metrics_exposition()
 
 
 @api.exception_handler(ApplicationError)

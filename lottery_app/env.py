@@ -7,6 +7,8 @@ such as ``DEBUG=flase`` stops the process with a clear message instead of silent
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +56,70 @@ def env_list(
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    backend: str
+    host: str = "localhost"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False  # STARTTLS on a plain connection
+    use_ssl: bool = False  # TLS from the first byte (port 465)
+
+
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+# scheme -> (default port, STARTTLS, implicit TLS)
+_SMTP_SCHEMES = {
+    "smtp": (25, False, False),
+    "smtp+tls": (587, True, False),
+    "smtps": (465, False, True),
+}
+
+
+def email_url_parse(name: str, url: str) -> EmailConfig:
+    """Read an EMAIL_URL: ``console://``, ``locmem://``, ``smtp://``, ``smtp+tls://`` or ``smtps://``.
+
+    SMTP URLs are ``scheme://user:password@host:port`` (user and password percent-encoded).
+    Anything else, including a query string, stops the process rather than mailing nowhere.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("console", "locmem") and url.rstrip("/") == f"{parts.scheme}:":
+        return EmailConfig(backend=_EMAIL_BACKENDS[scheme])
+    if scheme not in _SMTP_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name}={url!r}: expected console://, locmem://, smtp://, smtp+tls:// or smtps://."
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: the port is not a number.") from None
+    if not parts.hostname or parts.query or parts.path.strip("/") or parts.fragment:
+        raise ImproperlyConfigured(f"{name}: expected {scheme}://user:password@host:port only.")
+    default_port, use_tls, use_ssl = _SMTP_SCHEMES[scheme]
+    return EmailConfig(
+        backend=_EMAIL_BACKENDS["smtp"],
+        host=parts.hostname,
+        port=port or default_port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=use_tls,
+        use_ssl=use_ssl,
+    )
+
+
+def env_choice(
+    name: str, default: str, choices: set[str], *, environ: Mapping[str, str] = os.environ
+) -> str:
+    value = env_str(name, default, environ=environ).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: expected one of {', '.join(sorted(choices))}."
+        )
+    return value

@@ -15,7 +15,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from lottery_app.env import env_bool, env_int, env_list, env_str
+from lottery_app.env import email_url_parse, env_bool, env_choice, env_int, env_list, env_str
 
 # Lets ModelAdmin[Model] and QuerySet[Model] be subscripted at run time, as mypy wants.
 django_stubs_ext.monkeypatch()
@@ -50,6 +50,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every later middleware's log lines carry the request id and the latency
+    # histogram covers the whole stack.
+    "lottery_app.logs.RequestIdMiddleware",
+    "lottery_app.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -206,6 +210,37 @@ LOTTERY_DRAW_GRACE_MINUTES = env_int("LOTTERY_DRAW_GRACE_MINUTES", 10, minimum=1
 LOTTERY_BEACON_URL = env_str("LOTTERY_BEACON_URL", "")
 LOTTERY_BEACON_DELAY_SECONDS = env_int("LOTTERY_BEACON_DELAY_SECONDS", 60)
 
+# --- Email (winner notifications) -------------------------------------------------------
+
+# console:// prints mail in the worker's terminal (embedded mode); production sets
+# smtp+tls://user:password@host:587 (or smtps://, smtp://). See lottery_app.env.email_url_parse.
+EMAIL_URL = env_str("EMAIL_URL", "console://")
+_email = email_url_parse("EMAIL_URL", EMAIL_URL)
+EMAIL_BACKEND = _email.backend
+EMAIL_HOST = _email.host
+EMAIL_PORT = _email.port
+EMAIL_HOST_USER = _email.user
+EMAIL_HOST_PASSWORD = _email.password
+EMAIL_USE_TLS = _email.use_tls
+EMAIL_USE_SSL = _email.use_ssl
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)  # seconds; a hung server is a failure
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "Lottery <lottery@localhost>")
+# Where the API is reachable for people reading the email (links to results and proofs).
+LOTTERY_PUBLIC_URL = env_str("LOTTERY_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+if not LOTTERY_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"LOTTERY_PUBLIC_URL={LOTTERY_PUBLIC_URL!r}: expected http(s)://...")
+
+# --- Metrics ------------------------------------------------------------------------------
+
+# Bearer token for GET /metrics. Unset: open while DEBUG is on, refused to everyone when off.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Set when several processes serve one app (Granian workers, Celery's pool): each writes its
+# counters to files here and /metrics adds them up. prometheus_client reads the variable
+# itself; the folder must exist first.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+
 # --- Celery -----------------------------------------------------------------------------
 
 _BROKER_DIR = VAR_DIR / "broker"
@@ -246,6 +281,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker keeps LOGGING below (request/task ids, JSON) instead of installing its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Leave print() output (the console email backend's mails) as it is, not one log line each.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat writes its state here whatever the broker and database are (a fresh clone has no var/).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -273,18 +312,32 @@ if not DEBUG:
     # TLS ends at the proxy in front of the web server, which sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    # Orchestrators probe the container over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^health/"]
+    # Orchestrators probe the container over plain HTTP, and Prometheus scrapes it directly
+    # over the internal network (the bearer token still guards /metrics).
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# plain for people at a terminal; json (one object per line) for a log collector.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Adds the id of the request (X-Request-ID) or Celery task the line was written in.
+    "filters": {"context": {"()": "lottery_app.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(context)s]: %(message)s"},
+        "json": {"()": "lottery_app.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

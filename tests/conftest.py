@@ -11,6 +11,7 @@ from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 from ballots.models import Ballot
+from lottery_app.celery import app as celery_app
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -22,6 +23,20 @@ def _fast_hashing_and_clean_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _queued_tasks_run_inline(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks queued with .delay() (the winner's email) run in the test, not in a broker.
+
+    Tests marked ``redis`` run a real worker and keep the broker.
+    """
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -31,3 +31,21 @@ def test_a_worker_runs_the_task_sent_through_the_broker(client, ballots_on):
     body = response.json()
     assert body["ballot_count"] == 3
     assert body["winning_ballot_id"] in ids
+
+
+def test_the_worker_emails_the_winner_once_after_the_draw_commits(ballots_on, mailoutbox):
+    ballots_on(D, 3)
+    app.control.purge()
+
+    with (
+        on(the_day_after(D)),
+        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30),
+    ):
+        lottery_draw_closed_days.apply_async()
+        lottery_draw_closed_days.apply_async()  # a doubled beat: one draw, one email
+        deadline = time.monotonic() + 30
+        while not mailoutbox and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # room for a wrong second email to arrive
+
+    assert [mail.to for mail in mailoutbox] == [["a@example.com"]]

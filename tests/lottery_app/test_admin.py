@@ -21,6 +21,7 @@ def operator(client):
         "/admin/ballots/ballot/",
         "/admin/ballots/ballot/?q=alice",
         "/admin/draws/draw/",
+        "/admin/draws/winnernotification/?state__exact=sending",
     ],
 )
 def test_operators_can_list_lotteries_ballots_and_draws(operator, ballots_on, url):

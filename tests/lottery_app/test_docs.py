@@ -18,6 +18,8 @@ def test_docs_serve_swagger_ui_from_the_app_not_a_cdn(client, settings):
     [
         ("post", "/accounts/register", {"201", "400", "409", "422", "429", "503"}),
         ("get", "/accounts/me", {"200", "401", "503"}),
+        ("patch", "/accounts/me", {"200", "401", "422", "503"}),
+        ("get", "/metrics", {"200", "401"}),
         ("post", "/token/pair", {"200", "400", "401", "422", "429", "503"}),
         ("post", "/token/refresh", {"200", "400", "401", "422", "503"}),
         ("post", "/token/verify", {"200", "400", "401", "422", "503"}),

@@ -1,0 +1,108 @@
+"""Telling the winner: what happens after a new draw commits, and the winner's email.
+
+The draw service calls ``draw_committed`` when it creates a Draw; everything here runs only
+once that transaction has committed, so a rolled-back draw emails nobody and counts nothing.
+"""
+
+import logging
+import smtplib
+from time import perf_counter
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from draws.models import Draw, WinnerNotification
+from lottery_app.metrics import DRAW_DURATION, DRAWS, NOTIFICATIONS
+
+logger = logging.getLogger(__name__)
+
+
+class WinnerNotificationFailed(Exception):
+    """The mail server refused or failed the message, so it was not sent; retry later."""
+
+
+def draw_committed(*, draw: Draw, started: float) -> None:
+    """After the draw's commit: count it, and queue the email if the day has a winner."""
+
+    def after_commit() -> None:
+        DRAW_DURATION.observe(perf_counter() - started)
+        DRAWS.labels(winner=str(draw.winning_ballot_id is not None).lower()).inc()
+        if draw.winning_ballot_id is not None:
+            # Imported here: draws.tasks imports the draw service, which imports this module.
+            from draws.tasks import draw_winner_notify
+
+            draw_winner_notify.delay(draw.pk)
+
+    # robust: a broker that is down must not turn a committed draw into an error (and a
+    # retried draw task); the failure is logged by Django with the draw's traceback.
+    transaction.on_commit(after_commit, robust=True)
+
+
+def winner_notify(*, draw_id: int) -> str:
+    """Email the winner of ``draw_id`` at most once; return what happened, for the log.
+
+    Raises WinnerNotificationFailed when the mail server did not take the message.
+    Not atomic on purpose: the claim must be committed before the mail leaves.
+    """
+    draw = Draw.objects.select_related("lottery", "winning_ballot__user").get(pk=draw_id)
+    if draw.winning_ballot is None:
+        return "no winner"
+    email = draw.winning_ballot.user.email
+    if not email:
+        return "the winner has no email address"
+    if not _claim(draw=draw, email=email):
+        return "already sent (or being sent) by another delivery"
+    try:
+        send_mail(
+            subject=f"You won the lottery of {draw.lottery.date}",
+            message=_winner_message(draw),
+            from_email=None,  # DEFAULT_FROM_EMAIL
+            recipient_list=[email],
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        # The SMTP conversation failed before the server accepted the message: not sent.
+        WinnerNotification.objects.filter(draw=draw).update(
+            state=WinnerNotification.State.FAILED, last_error=repr(exc)[:1000]
+        )
+        NOTIFICATIONS.labels(result="failed").inc()
+        raise WinnerNotificationFailed(repr(exc)) from exc
+    WinnerNotification.objects.filter(draw=draw).update(
+        state=WinnerNotification.State.SENT, sent_at=timezone.now(), last_error=""
+    )
+    NOTIFICATIONS.labels(result="sent").inc()
+    return f"sent to the winner of {draw.lottery.date}"
+
+
+def _claim(*, draw: Draw, email: str) -> bool:
+    """Write the record before sending; True for the one delivery that may send now.
+
+    Two deliveries racing: the unique draw column lets one create the row; the conditional
+    UPDATE lets one take over a failed attempt. The loser of either sends nothing.
+    """
+    _, created = WinnerNotification.objects.get_or_create(
+        draw=draw, defaults={"email": email, "state": WinnerNotification.State.SENDING}
+    )
+    if created:
+        return True
+    claimed = WinnerNotification.objects.filter(
+        draw=draw, state=WinnerNotification.State.FAILED
+    ).update(state=WinnerNotification.State.SENDING, email=email, attempts=F("attempts") + 1)
+    return claimed == 1
+
+
+def _winner_message(draw: Draw) -> str:
+    day = draw.lottery.date
+    ballot_id = draw.winning_ballot_id
+    base = settings.LOTTERY_PUBLIC_URL
+    return (
+        f"Hello {draw.winning_ballot.user.username},\n\n"  # type: ignore[union-attr]
+        f"your ballot {ballot_id} won the lottery of {day}, drawn among "
+        f"{draw.ballot_count} ballots.\n\n"
+        f"Check the result yourself:\n"
+        f"  the day's result:   {base}/draws/{day}\n"
+        f"  your ballot:        {base}/ballots/{ballot_id} (with your access token)\n"
+        f"  proof of inclusion: {base}/draws/{day}/ballots/{ballot_id}/proof\n"
+    )
