@@ -2,8 +2,8 @@
 
 Each scenario starts Granian (the Dockerfile's command), a Celery worker and Celery beat as
 subprocesses on the local PostgreSQL and Redis, reached through relays the test controls,
-in a time zone whose midnight comes 12 to 72 s after they start. The sweep, the retries and
-the visibility timeout are scaled from minutes to seconds (tests/faults/cluster.py SCALED).
+in a time zone whose midnight comes within about a minute of their start. The sweep, the
+retries and the visibility timeout are scaled from minutes to seconds (cluster.SCALED).
 Each checks that the day gets exactly one result counting every ballot that got a 201, and
 prints how long after the fault ended the day was drawn.
 """
@@ -98,13 +98,16 @@ def report(capsys, title: str, lines: list[str]) -> None:
 
 def start_before_midnight(app: Cluster, *names: str) -> tuple[str, date, datetime]:
     """Start ``names`` and register a participant, before the lottery day's midnight."""
-    for name in names:
-        app.start(name)
-    app.wait_ready(*names)
-    token = app.participant("fault")
-    left = app.seconds_to_midnight()
-    assert left > 4, f"start-up took too long: {left:.1f} s to midnight"
-    return token, app.day, app.midnight
+    for lead in (12, 40):  # a busy machine may start slowly: then once more, with more time
+        app.set_midnight(lead)
+        for name in names:
+            app.start(name)
+        app.wait_ready(*names)
+        token = app.participant(f"fault{lead}")
+        if app.seconds_to_midnight() > 4:
+            return token, app.day, app.midnight
+        app.stop()
+    raise AssertionError("the processes started too slowly to reach midnight")
 
 
 def submit_ballots(app: Cluster, token: str, day: date, n: int) -> list[str]:
@@ -242,7 +245,7 @@ def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, b
     returned_after = time.monotonic() - killed_at
 
     assert_one_result_counting_every_ballot(day, ids)
-    assert returned_after <= VISIBILITY + 10 + 10  # + kombu's restore interval + slack
+    assert returned_after <= VISIBILITY + 10 + 20  # + kombu's restore scan interval + slack
     report(capsys, "worker SIGKILLed (whole process group) mid-draw, a new one started", [
         f"day drawn {drawn_after:.1f} s after the new worker was started "
         "(its start-up run)",
