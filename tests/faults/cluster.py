@@ -117,7 +117,7 @@ class Cluster:
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                process.terminate()  # the main process shuts its children down itself
         for name, process in list(self.processes.items()):
             try:
                 process.wait(timeout=15)
@@ -125,6 +125,13 @@ class Cluster:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
             del self.processes[name]
+
+    def run(self, *command: str) -> subprocess.CompletedProcess[str]:
+        """Run a command with the processes' environment (what a container healthcheck runs)."""
+        return subprocess.run(  # noqa: S603 - our own commands
+            [sys.executable, *command], cwd=ROOT, env=self.env, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
 
     def log(self, name: str) -> str:
         path = self.tmp / f"{name}.log"
