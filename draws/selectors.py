@@ -137,7 +137,9 @@ def lottery_dates_undrawn(*, today: date) -> list[date]:
     rows = dict(
         Lottery.objects.filter(
             Q(date__lt=today) & ~Q(state=Lottery.State.DRAWN) | Q(date=yesterday)
-        ).values_list("date", "state")
+        )
+        .order_by()  # the model's ordering would add a sort for nothing
+        .values_list("date", "state")
     )
     undrawn = {day for day, state in rows.items() if state != Lottery.State.DRAWN}
     if rows.get(yesterday) != Lottery.State.DRAWN:

@@ -6,7 +6,7 @@ scaled from minutes to seconds (SCALED below), so a scenario takes seconds.
 
 The clock: rather than moving it (libfaketime also fakes CLOCK_MONOTONIC, and Python's
 timed lock waits then never wake), the processes run in a time zone made for the test, a
-TZif file whose UTC offset puts the lottery's midnight 12 to 72 seconds from now.
+TZif file whose UTC offset puts the lottery's midnight a little under a minute ahead.
 Django and Celery read TIME_ZONE through zoneinfo, which finds it through PYTHONTZPATH.
 """
 
@@ -47,15 +47,7 @@ class Cluster:
         self, tmp: Path, *, database_url: str, broker_url: str, midnight_in: int = 12
     ) -> None:
         self.tmp = tmp
-        # The lottery day that closes at ``self.midnight`` is ``self.day``.
-        # On a whole UTC minute: zones (and Celery's ISO 8601 ETAs) have whole-minute offsets.
-        soonest = datetime.now(UTC) + timedelta(seconds=midnight_in)
-        self.midnight = soonest.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        utc_offset = -(self.midnight - self.midnight.replace(hour=0, minute=0, second=0))
-        seconds = int(utc_offset.total_seconds()) % 86400
-        seconds -= 86400 if seconds > 43200 else 0
-        _write_tzif(tmp / "zoneinfo" / ZONE, seconds)
-        self.day: date = (self.midnight + timedelta(seconds=seconds) - timedelta(days=1)).date()
+        self.set_midnight(midnight_in)
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -125,7 +117,7 @@ class Cluster:
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                process.terminate()  # the main process shuts its children down itself
         for name, process in list(self.processes.items()):
             try:
                 process.wait(timeout=15)
@@ -134,12 +126,31 @@ class Cluster:
                 process.wait(timeout=10)
             del self.processes[name]
 
+    def run(self, *command: str) -> subprocess.CompletedProcess[str]:
+        """Run a command with the processes' environment (what a container healthcheck runs)."""
+        return subprocess.run(  # noqa: S603 - our own commands
+            [sys.executable, *command], cwd=ROOT, env=self.env, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+
     def log(self, name: str) -> str:
         path = self.tmp / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         return "\n".join(self.log(name).splitlines()[-lines:])
+
+    def set_midnight(self, midnight_in: int) -> None:
+        """Processes started from now on see midnight 0-60 s after ``midnight_in`` seconds."""
+        # On a whole UTC minute: zones (and Celery's ISO 8601 ETAs) have whole-minute offsets.
+        soonest = datetime.now(UTC) + timedelta(seconds=midnight_in)
+        self.midnight = soonest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        utc_offset = -(self.midnight - self.midnight.replace(hour=0, minute=0, second=0))
+        seconds = int(utc_offset.total_seconds()) % 86400
+        seconds -= 86400 if seconds > 43200 else 0
+        _write_tzif(self.tmp / "zoneinfo" / ZONE, seconds)
+        # The lottery day that closes at ``self.midnight``.
+        self.day: date = (self.midnight + timedelta(seconds=seconds) - timedelta(days=1)).date()
 
     def seconds_to_midnight(self) -> float:
         return (self.midnight - datetime.now(UTC)).total_seconds()

@@ -2,14 +2,15 @@
 
 Each scenario starts Granian (the Dockerfile's command), a Celery worker and Celery beat as
 subprocesses on the local PostgreSQL and Redis, reached through relays the test controls,
-in a time zone whose midnight comes 12 to 72 s after they start. The sweep, the retries and
-the visibility timeout are scaled from minutes to seconds (tests/faults/cluster.py SCALED).
+in a time zone whose midnight comes within about a minute of their start. The sweep, the
+retries and the visibility timeout are scaled from minutes to seconds (cluster.SCALED).
 Each checks that the day gets exactly one result counting every ballot that got a 201, and
 prints how long after the fault ended the day was drawn.
 """
 
 import itertools
 import re
+import socket
 import statistics
 import threading
 import time
@@ -98,13 +99,16 @@ def report(capsys, title: str, lines: list[str]) -> None:
 
 def start_before_midnight(app: Cluster, *names: str) -> tuple[str, date, datetime]:
     """Start ``names`` and register a participant, before the lottery day's midnight."""
-    for name in names:
-        app.start(name)
-    app.wait_ready(*names)
-    token = app.participant("fault")
-    left = app.seconds_to_midnight()
-    assert left > 4, f"start-up took too long: {left:.1f} s to midnight"
-    return token, app.day, app.midnight
+    for lead in (12, 40):  # a busy machine may start slowly: then once more, with more time
+        app.set_midnight(lead)
+        for name in names:
+            app.start(name)
+        app.wait_ready(*names)
+        token = app.participant(f"fault{lead}")
+        if app.seconds_to_midnight() > 4:
+            return token, app.day, app.midnight
+        app.stop()
+    raise AssertionError("the processes started too slowly to reach midnight")
 
 
 def submit_ballots(app: Cluster, token: str, day: date, n: int) -> list[str]:
@@ -195,6 +199,10 @@ def test_the_broker_down_at_midnight_then_the_first_sweep_after_it_returns_draws
     drawn_after = wait_for_draw(day, timeout=SWEEP + 60)
 
     assert_one_result_counting_every_ballot(day, ids)
+    # docker-compose.yml's healthcheck for beat finds it well again.
+    schedule = str(cluster.tmp / "var" / "celerybeat-schedule")
+    health = cluster.run("manage.py", "healthcheck", "--broker", f"--beat-schedule={schedule}")
+    assert health.returncode == 0, health.stderr
     report(capsys, "Redis unreachable at midnight (beat had sent before)", [
         "beat: \"Couldn't apply scheduled task lottery-draw\" at midnight",
         f"day drawn {drawn_after:.1f} s after Redis came back (sweep every {SWEEP} s,"
@@ -231,8 +239,11 @@ def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, b
     release.set()
     holder.join(timeout=10)
 
+    started = time.monotonic()
     cluster.start("worker2")
-    drawn_after = wait_for_draw(day, timeout=60)
+    drawn_after = wait_for_draw(day, timeout=90)
+    cluster.wait_ready("worker2")
+    ready_after = time.monotonic() - started
     deadline = time.monotonic() + VISIBILITY + 30
     while f"{task_id}] succeeded" not in cluster.log("worker2") or (
         unacked & set(broker.hkeys("unacked"))
@@ -242,10 +253,14 @@ def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, b
     returned_after = time.monotonic() - killed_at
 
     assert_one_result_counting_every_ballot(day, ids)
-    assert returned_after <= VISIBILITY + 10 + 10  # + kombu's restore interval + slack
+    assert returned_after <= VISIBILITY + 10 + 20  # + kombu's restore scan interval + slack
+    # docker-compose.yml's healthcheck for the worker: it answers a ping through the broker.
+    ping = cluster.run("-m", "celery", "-A", "lottery_app", "inspect", "ping", "--timeout=10",
+                       "-d", f"worker2@{socket.gethostname()}")  # fmt: skip
+    assert ping.returncode == 0, ping.stdout + ping.stderr
     report(capsys, "worker SIGKILLed (whole process group) mid-draw, a new one started", [
-        f"day drawn {drawn_after:.1f} s after the new worker was started "
-        "(its start-up run)",
+        f"day drawn {drawn_after:.1f} s after the new worker was started (it was ready after"
+        f" {ready_after:.1f} s)",
         f"the killed task {task_id} came back and ran {returned_after:.1f} s after the kill "
         f"(visibility timeout {VISIBILITY} s + restore scan every 10 s)",
         f"{len(ids)} ballots with 201, {len(ids)} counted",
