@@ -6,7 +6,14 @@ from ninja.pagination import paginate
 
 from accounts.auth import token_auth
 from ballots import selectors, services
-from ballots.schemas import BallotFilters, BallotIn, BallotOut, LotteryOut
+from ballots.schemas import (
+    BallotBatchIn,
+    BallotBatchOut,
+    BallotFilters,
+    BallotIn,
+    BallotOut,
+    LotteryOut,
+)
 from lottery_app.schemas import errors
 from lottery_app.types import AuthenticatedRequest
 
@@ -25,6 +32,15 @@ def ballot_submit(request: AuthenticatedRequest, payload: BallotIn | None = Body
     lottery_date = None if raw_date is None else services.lottery_date_parse(raw_date)
     ballot = services.ballot_submit(user_id=request.auth.id, lottery_date=lottery_date)
     return Status(201, ballot)
+
+
+@router.post("/batch", auth=token_auth, response={201: BallotBatchOut, **errors(400, 401, 422)})
+def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -> Status:
+    lottery_date = None if payload.date is None else services.lottery_date_parse(payload.date)
+    batch = services.ballot_submit_batch(
+        user_id=request.auth.id, lottery_date=lottery_date, count=payload.count
+    )
+    return Status(201, batch)
 
 
 @router.get("", auth=token_auth, response={200: list[BallotOut], **errors(401, 422)})

@@ -183,6 +183,8 @@ NINJA_PAGINATION_MAX_LIMIT = 100  # a larger ?limit= is refused with 422
 
 # How many lottery days are open for ballots: today and the following days.
 LOTTERY_OPEN_DAYS = env_int("LOTTERY_OPEN_DAYS", 7, minimum=1)
+# Most ballots one POST /ballots/batch may submit (one INSERT statement carries them all).
+LOTTERY_MAX_BATCH = env_int("LOTTERY_MAX_BATCH", 100, minimum=1)
 LOTTERY_DRAW_EVERY_MINUTE = env_bool("LOTTERY_DRAW_EVERY_MINUTE", default=False)
 
 # --- Celery -----------------------------------------------------------------------------
