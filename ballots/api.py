@@ -1,6 +1,6 @@
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Body, Query, Router, Status
 from ninja.pagination import paginate
 
@@ -14,6 +14,7 @@ from ballots.schemas import (
     BallotOut,
     LotteryOut,
 )
+from lottery_app.http_cache import list_cache_control
 from lottery_app.schemas import errors
 from lottery_app.types import AuthenticatedRequest
 
@@ -22,7 +23,8 @@ lottery_router = Router(tags=["lotteries"])
 
 
 @lottery_router.get("", response=list[LotteryOut])
-def lottery_list(request: HttpRequest) -> object:
+def lottery_list(request: HttpRequest, response: HttpResponse) -> object:
+    response["Cache-Control"] = list_cache_control()
     return selectors.lottery_open_list()
 
 

@@ -11,6 +11,7 @@ from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 from ballots.models import Ballot
+from draws.selectors import draw_rendered
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -20,8 +21,10 @@ def _fast_hashing_and_clean_cache(settings):
     # PBKDF2's production cost would dominate the suite; the hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    draw_rendered.cache_clear()  # the per-process cache of drawn results: each test's own
     yield
     cache.clear()
+    draw_rendered.cache_clear()
 
 
 @pytest.fixture
