@@ -71,7 +71,7 @@ bench-api: install ## Serve like production (Granian, PostgreSQL) and load it wi
 	$(UV) run python bench/api.py
 
 .PHONY: bench-draw
-bench-draw: install ## Draw a day of 100k and of 1M ballots on PostgreSQL: time and memory
+bench-draw: install ## Draw days of 100k and 1M ballots (BENCH_DRAW_SIZES=...,10000000): time, memory
 	$(UV) run python bench/draw.py
 
 # --- Docker (production shape: PostgreSQL + Redis) ---------------------------------------

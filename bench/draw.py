@@ -4,6 +4,7 @@ Fills one day with 100,000 and another with 1,000,000 ballots, then for each pri
 time of `SELECT count(*)` of that day's ballots, the wall time of the draw, and the draw's
 peak memory (Python allocations and the process's max RSS, measured in a fresh process).
 Targets: the draw takes at most 3x the count, and its memory is flat in the ballot count.
+BENCH_DRAW_SIZES (default 100000,1000000) sets the sizes, e.g. add 10000000.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/lottery_bench (default)
 """
@@ -15,14 +16,19 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lottery_bench"
 )
-SIZES = {date(2000, 1, 1): 100_000, date(2000, 1, 2): 1_000_000}
+# BENCH_DRAW_SIZES=100000,1000000,10000000 chooses the day sizes. Each size fills a day of
+# its own (1000-01-01 plus size // 1000 days), so a later run reuses a filled day.
+SIZES = {
+    date(1000, 1, 1) + timedelta(days=size // 1000): size
+    for size in map(int, os.environ.get("BENCH_DRAW_SIZES", "100000,1000000").split(","))
+}
 REPEATS = 3
 WARM_UP_DAY = date(1999, 1, 1)
 
