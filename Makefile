@@ -66,7 +66,7 @@ get-token-test-user: ## Print access and refresh tokens for test_user from a run
 # --- Benchmarks (print figures; targets in README) ---------------------------------------
 
 .PHONY: bench-api
-bench-api: install ## Serve like production (Granian, PostgreSQL) and load it with wrk
+bench-api: install ## Serve like production (Granian, PostgreSQL); wrk each endpoint vs the /docs floor
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	$(UV) run python bench/api.py
 
