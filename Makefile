@@ -70,7 +70,7 @@ get-token-test-user: ## Print access and refresh tokens for test_user from a run
 # --- Benchmarks (print figures; targets in README) ---------------------------------------
 
 .PHONY: bench-api
-bench-api: install ## Serve like production (Granian, PostgreSQL) and load it with wrk
+bench-api: install ## Serve like production (Granian, PostgreSQL); wrk each endpoint vs the /docs floor
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	$(UV) run python bench/api.py
 
@@ -79,7 +79,7 @@ bench-middleware: install ## Per-request cost of the request-id and metrics midd
 	PYTHONPATH=. $(UV) run python bench/middleware.py
 
 .PHONY: bench-draw
-bench-draw: install ## Draw 100k and 1M ballots (BENCH_DRAW_10M=1: also 10M) on PostgreSQL: time, memory, proof p99
+bench-draw: install ## Draw 100k and 1M ballots (BENCH_DRAW_SIZES=...,10000000 for more) on PostgreSQL: time, memory, proof p99
 	$(UV) run python bench/draw.py
 
 # --- Docker (production shape: PostgreSQL + Redis) ---------------------------------------

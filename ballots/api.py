@@ -1,12 +1,20 @@
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Body, Header, Query, Router, Status
 from ninja.pagination import paginate
 
 from accounts.auth import token_auth
 from ballots import selectors, services
-from ballots.schemas import BallotFilters, BallotIn, BallotOut, LotteryOut
+from ballots.schemas import (
+    BallotBatchIn,
+    BallotBatchOut,
+    BallotFilters,
+    BallotIn,
+    BallotOut,
+    LotteryOut,
+)
+from lottery_app.http_cache import list_cache_control
 from lottery_app.schemas import errors
 from lottery_app.types import AuthenticatedRequest
 
@@ -15,7 +23,8 @@ lottery_router = Router(tags=["lotteries"])
 
 
 @lottery_router.get("", response={200: list[LotteryOut], **errors(503)})
-def lottery_list(request: HttpRequest) -> object:
+def lottery_list(request: HttpRequest, response: HttpResponse) -> object:
+    response["Cache-Control"] = list_cache_control()
     return services.lottery_open_window()
 
 
@@ -38,6 +47,17 @@ def ballot_submit(
         user_id=request.auth.id, lottery_date=lottery_date, idempotency_key=idempotency_key
     )
     return Status(201, ballot)
+
+
+@router.post(
+    "/batch", auth=token_auth, response={201: BallotBatchOut, **errors(400, 401, 422, 503)}
+)
+def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -> Status:
+    lottery_date = None if payload.date is None else services.lottery_date_parse(payload.date)
+    batch = services.ballot_submit_batch(
+        user_id=request.auth.id, lottery_date=lottery_date, count=payload.count
+    )
+    return Status(201, batch)
 
 
 @router.get("", auth=token_auth, response={200: list[BallotOut], **errors(401, 422, 503)})

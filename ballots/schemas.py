@@ -1,6 +1,7 @@
 import datetime as dt
 from uuid import UUID
 
+from django.conf import settings
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
@@ -16,6 +17,21 @@ class BallotIn(Schema):
         json_schema_extra={"format": "date"},
         max_length=32,
     )
+
+
+class BallotBatchIn(BallotIn):
+    count: int = Field(
+        description="How many ballots to submit; all are accepted or none.",
+        ge=1,
+        le=settings.LOTTERY_MAX_BATCH,
+        strict=True,
+    )
+
+
+class BallotBatchOut(Schema):
+    date: dt.date
+    count: int
+    ids: list[UUID]
 
 
 class BallotOut(Schema):

@@ -1,7 +1,8 @@
 import re
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -11,7 +12,7 @@ from ballots import selectors
 from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
 from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
-from lottery_app.errors import Unauthorized
+from lottery_app.errors import InvalidInput, Unauthorized
 from lottery_app.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -94,60 +95,110 @@ def _ballot_for_key(*, user_id: int, key: str, request: str) -> Ballot | None:
 
 
 def _ballot_create(*, user_id: int, lottery_date: date | None) -> Ballot:
-    today = lottery_today()
-    lottery_date = lottery_date or today
-    if lottery_date not in open_dates(today):
-        BALLOTS_REFUSED.inc()
-        raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
-
-    ballot = Ballot(id=uuid.uuid4(), user_id=user_id, created_at=timezone.now())
-    try:
-        inserted = _ballot_insert_if_open(ballot, lottery_date)
-        if not inserted:
-            # The usual reason is that nobody has looked at this window yet: create its days.
-            lottery_ensure(lottery_dates=open_dates(today))
-            inserted = _ballot_insert_if_open(ballot, lottery_date)
-    except IntegrityError as exc:
-        # The access token is not checked against the users table (accounts.auth): a token
-        # that outlived its user's deletion ends here, at the foreign key.
-        raise Unauthorized("The user of this token no longer exists.") from exc
-    if not inserted:
-        BALLOTS_REFUSED.inc()
-        raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
-    BALLOTS_ACCEPTED.inc()
+    lottery_date, created_at, (ballot_id,) = _ballots_insert(
+        user_id=user_id, lottery_date=lottery_date, count=1
+    )
+    ballot = Ballot(id=ballot_id, user_id=user_id, created_at=created_at)
     # What the ballot selectors annotate, so the API answers without reading the row back.
     ballot.lottery_date = lottery_date  # type: ignore[attr-defined]
     ballot.status = BallotStatus.PENDING  # type: ignore[attr-defined]
     return ballot
 
 
-def _ballot_insert_if_open(ballot: Ballot, lottery_date: date) -> bool:
-    """Insert ``ballot`` only if its lottery is open, in one statement; True if it was.
+@dataclass(frozen=True, kw_only=True)
+class BallotBatch:
+    date: date
+    count: int
+    ids: list[uuid.UUID]
+
+
+def ballot_submit_batch(
+    *, user_id: int, count: int, lottery_date: date | None = None
+) -> BallotBatch:
+    """Submit ``count`` ballots for one day at once: all of them or none."""
+    if not 1 <= count <= settings.LOTTERY_MAX_BATCH:
+        raise InvalidInput(f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.")
+    lottery_date, _, ids = _ballots_insert(user_id=user_id, lottery_date=lottery_date, count=count)
+    return BallotBatch(date=lottery_date, count=len(ids), ids=ids)
+
+
+def _ballots_insert(
+    *, user_id: int, lottery_date: date | None, count: int
+) -> tuple[date, datetime, list[uuid.UUID]]:
+    """Insert ``count`` ballots if their day is open; return the day, their time and ids.
+
+    The one path of every submission, single or batch. A per-user ballot limit charges
+    ``count`` here, before the insert.
+    """
+    today = lottery_today()
+    lottery_date = lottery_date or today
+    if lottery_date not in open_dates(today):
+        BALLOTS_REFUSED.inc(count)
+        raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
+
+    created_at = timezone.now()
+    try:
+        ids = _ballots_insert_if_open(user_id, lottery_date, count, created_at)
+        if not ids:
+            # The usual reason is that nobody has looked at this window yet: create its days.
+            lottery_ensure(lottery_dates=open_dates(today))
+            ids = _ballots_insert_if_open(user_id, lottery_date, count, created_at)
+    except IntegrityError as exc:
+        # The access token is not checked against the users table (accounts.auth): a token
+        # that outlived its user's deletion ends here, at the foreign key.
+        raise Unauthorized("The user of this token no longer exists.") from exc
+    if not ids:
+        BALLOTS_REFUSED.inc(count)
+        raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
+    BALLOTS_ACCEPTED.inc(len(ids))
+    return lottery_date, created_at, ids
+
+
+def _ballots_insert_if_open(
+    user_id: int, lottery_date: date, count: int, created_at: datetime
+) -> list[uuid.UUID]:
+    """Insert ``count`` ballots only if their lottery is open, in ONE statement.
+
+    One statement is all-or-nothing without a transaction of our own: every row or none.
 
     The race this closes: a draw closes day D while a submission for D is in flight. The
     draw takes ``SELECT ... FOR UPDATE`` on D's lottery row before it counts; this insert
     reads the row ``FOR SHARE``. If the draw holds the row, the insert waits, then re-reads
     the state (now closed) and inserts nothing; if the insert holds it, the draw waits for it
-    to commit and counts the ballot. On SQLite the database-wide write lock serialises the
-    two the same way.
+    to commit and counts all its ballots. On SQLite the database-wide write lock serialises
+    the two the same way.
     """
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
-    fields = {f.attname: f for f in Ballot._meta.concrete_fields}
-    sql = (
-        f"INSERT INTO {Ballot._meta.db_table} (id, user_id, lottery_id, created_at) "  # noqa: S608 - identifiers come from model metadata
-        f"SELECT %s, %s, id, %s FROM {Lottery._meta.db_table} "
-        f"WHERE date = %s AND state = %s{lock}"
-    )
-    params = [
-        fields["id"].get_db_prep_value(ballot.id, connection),
-        ballot.user_id,
-        fields["created_at"].get_db_prep_value(ballot.created_at, connection),
+    lottery_filter = [
         Lottery._meta.get_field("date").get_db_prep_value(lottery_date, connection),
         Lottery.State.OPEN,
     ]
+    stamp = Ballot._meta.get_field("created_at").get_db_prep_value(created_at, connection)
+    if connection.vendor == "postgresql":
+        # The ids are made by the server (v4 UUIDs, as uuid.uuid4 makes) and read back.
+        sql = (
+            f"INSERT INTO {Ballot._meta.db_table} (id, user_id, lottery_id, created_at) "  # noqa: S608 - identifiers come from model metadata
+            f"SELECT gen_random_uuid(), %s, lottery.id, %s "
+            f"FROM {Lottery._meta.db_table} AS lottery CROSS JOIN generate_series(1, %s) "
+            f"WHERE lottery.date = %s AND lottery.state = %s "
+            f"FOR SHARE OF lottery RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user_id, stamp, count, *lottery_filter])
+            return [row[0] for row in cursor.fetchall()]
+    # SQLite: no generate_series and no UUID function; the ids come in as a VALUES table.
+    ids = [uuid.uuid4() for _ in range(count)]
+    id_field = Ballot._meta.get_field("id")
+    sql = (
+        # INSERT first: Python's sqlite3 reports rowcount only for a statement that starts so.
+        f"INSERT INTO {Ballot._meta.db_table} (id, user_id, lottery_id, created_at) "  # noqa: S608 - placeholders and model metadata only
+        f"WITH new (id) AS (VALUES {', '.join(['(%s)'] * count)}) "
+        f"SELECT new.id, %s, lottery.id, %s FROM {Lottery._meta.db_table} AS lottery, new "
+        f"WHERE lottery.date = %s AND lottery.state = %s"
+    )
+    params = [id_field.get_db_prep_value(i, connection) for i in ids]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
+        cursor.execute(sql, [*params, user_id, stamp, *lottery_filter])
+        return ids if cursor.rowcount == count else []
 
 
 def _open_window_text() -> str:

@@ -1,14 +1,21 @@
 """Benchmark the API served the production way (`make bench-api`).
 
 The Docker image's server command line (Granian), DEBUG off, PostgreSQL, Redis cache; a fresh
-database each run. Registers a user, then drives POST /ballots with wrk (32 connections,
-20 s) and GET /lotteries, and prints requests/s, p50/p99 latency and non-2xx responses.
+database each run. Every endpoint is loaded with wrk (32 connections, 20 s each) on the SAME
+server in the SAME run as `GET /docs`, the framework floor: a page Django and Ninja serve
+without touching the database. Each endpoint's requests/s is printed as a fraction of that
+floor, which is what stays comparable on a shared, noisy machine. The floor is measured first
+and last; the ratios use the mean of the two, and both are printed so drift shows.
 
 One row per 201: wrk stops with up to one request per connection still in flight, which the
-server completes but wrk never counts, so its tally can only bound the rows. An exact check
-follows: 32 threads send exactly 3,200 POSTs, and the new rows must equal their 201s.
+server completes but wrk never counts, so its tally can only bound the rows. Exact checks
+follow: 32 threads send exactly 3,200 POST /ballots, and 8 threads 200 batches of 100; the
+new rows must equal the ballots acknowledged (the 201s, and the ids in the batch answers).
 
-    BENCH_PG=postgres://postgres@127.0.0.1:5432   BENCH_DURATION=20   BENCH_CONNECTIONS=32
+    BENCH_PG=postgres://postgres@127.0.0.1:5432   BENCH_DB=lottery_bench_api
+    BENCH_PORT=8123   BENCH_DURATION=20   BENCH_CONNECTIONS=32   BENCH_CACHE_URL=redis://.../13
+    BENCH_ONLY=docs,ballot,...  (a subset of the phases below; the floor is always measured)
+    BENCH_PROFILE=out.txt  (py-spy samples the server during POST /ballots; collapsed stacks)
 """
 
 import http.client
@@ -22,17 +29,22 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "lottery_bench_api"
+DB_NAME = os.environ.get("BENCH_DB", "lottery_bench_api")
 PORT = int(os.environ.get("BENCH_PORT", "8123"))
 BASE = f"http://127.0.0.1:{PORT}"
 DURATION = int(os.environ.get("BENCH_DURATION", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+PROFILE = os.environ.get("BENCH_PROFILE", "")
+DRAWN_DAY = "2000-01-01"  # a past day the benchmark fills and draws before it starts
+DRAWN_DAY_BALLOTS = 1_000
+BATCH = 100
 ENV = {
     **os.environ,
     "DEBUG": "false",
@@ -61,9 +73,28 @@ def recreate_database() -> None:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=ENV, check=True
-    )
+    manage("migrate", "--no-input", "-v0")
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=ENV, check=True)
+
+
+def draw_a_past_day(username: str) -> None:
+    """Give DRAWN_DAY some ballots and draw it, so GET /draws/{date} has a result to serve."""
+    with psycopg.connect(f"{PG}/{DB_NAME}", autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO ballots_lottery (date, state, created_at) VALUES (%s, 'open', now())",
+            [DRAWN_DAY],
+        )
+        conn.execute(
+            "INSERT INTO ballots_ballot (id, user_id, lottery_id, created_at) "
+            "SELECT gen_random_uuid(), u.id, l.id, now() "
+            "FROM accounts_user u, ballots_lottery l, generate_series(1, %s) "
+            "WHERE u.username = %s AND l.date = %s",
+            [DRAWN_DAY_BALLOTS, username, DRAWN_DAY],
+        )
+    manage("draw", "--date", DRAWN_DAY)
 
 
 def post_json(path: str, payload: dict[str, str]) -> dict[str, str]:
@@ -84,7 +115,7 @@ def wait_until_up() -> None:
     raise SystemExit("the server did not start")
 
 
-def wrk(script: str, path: str, token: str = "") -> dict[str, float]:
+def wrk(script: str, path: str, token: str = "", body: str = "") -> dict[str, float]:
     cmd = [
         "wrk",
         f"-t{os.environ.get('BENCH_WRK_THREADS', '2')}",
@@ -95,14 +126,29 @@ def wrk(script: str, path: str, token: str = "") -> dict[str, float]:
         str(ROOT / "bench" / script),
         BASE + path,
     ]
-    out = subprocess.run(
-        cmd, env={**os.environ, "BENCH_TOKEN": token}, capture_output=True, text=True, check=True
-    ).stdout
+    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_BODY": body}
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT"))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     figures = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
     figures["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
     return figures
+
+
+def profiled(server_pid: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """Run ``run`` while py-spy samples every process of the server (BENCH_PROFILE)."""
+    spy = subprocess.Popen(
+        [
+            *("py-spy", "record", "--pid", str(server_pid), "--subprocesses", "--format", "raw"),
+            *("--rate", "200", "--duration", str(DURATION), "--nonblocking", "-o", PROFILE),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        return run()
+    finally:
+        spy.wait(timeout=DURATION + 30)
 
 
 def exact_check(token: str, threads: int = 32, each: int = 100) -> tuple[int, int, int]:
@@ -122,12 +168,46 @@ def exact_check(token: str, threads: int = 32, each: int = 100) -> tuple[int, in
         conn.close()
 
     before = count_ballots()
-    workers = [threading.Thread(target=client) for _ in range(threads)]
+    run_threads(client, threads)
+    return counts["created"], counts["other"], count_ballots() - before
+
+
+def exact_batch_check(token: str, threads: int = 8, each: int = 25) -> tuple[int, int, int]:
+    """Send threads x each batches of BATCH; return (ballots acknowledged, other, new rows).
+
+    A ballot counts as acknowledged when its id is in a 201 answer, and only if the answer's
+    "count" agrees with its ids.
+    """
+    counts = {"acknowledged": 0, "other": 0}
+    lock = threading.Lock()
+    body = json.dumps({"count": BATCH})
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        for _ in range(each):
+            conn.request("POST", "/ballots/batch", body, headers)
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+            ok = response.status == 201 and answer["count"] == len(set(answer["ids"])) == BATCH
+            with lock:
+                if ok:
+                    counts["acknowledged"] += len(answer["ids"])
+                else:
+                    counts["other"] += 1
+        conn.close()
+
+    before = count_ballots()
+    run_threads(client, threads)
+    return counts["acknowledged"], counts["other"], count_ballots() - before
+
+
+def run_threads(target: Callable[[], None], threads: int) -> None:
+    workers = [threading.Thread(target=target) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    return counts["created"], counts["other"], count_ballots() - before
 
 
 def count_ballots() -> int:
@@ -136,41 +216,104 @@ def count_ballots() -> int:
     return int(stored)
 
 
+def has_path(path: str) -> bool:
+    with urllib.request.urlopen(BASE + "/openapi.json", timeout=10) as response:
+        return path in json.load(response)["paths"]
+
+
 def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
+    only = {p for p in os.environ.get("BENCH_ONLY", "").split(",") if p}
     recreate_database()
     cmd = server_command()
     print("serving:", shlex.join(cmd), flush=True)
     server = subprocess.Popen(cmd, cwd=ROOT, env=ENV)
+    results: dict[str, dict[str, float]] = {}
+    checks: list[tuple[str, int, int, int]] = []
+    stored = 0
+
+    def phase(name: str) -> bool:
+        wanted = not only or name in only
+        if wanted:
+            print(f"  loading {name} ...", flush=True)
+        return wanted
+
     try:
         wait_until_up()
         post_json("/accounts/register", {"username": "bench", "password": "bench-pass-phrase-1"})
         token = post_json("/token/pair", {"username": "bench", "password": "bench-pass-phrase-1"})
-        ballots = wrk("post_ballot.lua", "/ballots", token["access"])
-        stored = count_ballots()
-        lotteries = wrk("get.lua", "/lotteries")
-        created, other, new_rows = exact_check(token["access"])
+        access = token["access"]
+        draw_a_past_day("bench")
+        batch = has_path("/ballots/batch")
+
+        results["GET /docs (floor, first)"] = wrk("get.lua", "/docs")
+        if phase("ballot"):
+            before = count_ballots()
+            load = lambda: wrk("post.lua", "/ballots", access, "{}")  # noqa: E731
+            results["POST /ballots"] = profiled(server.pid, load) if PROFILE else load()
+            stored = count_ballots() - before
+        if phase("draw"):
+            results[f"GET /draws/{DRAWN_DAY}"] = wrk("get.lua", f"/draws/{DRAWN_DAY}")
+        if phase("draws"):
+            results["GET /draws"] = wrk("get.lua", "/draws")
+        if phase("lotteries"):
+            results["GET /lotteries"] = wrk("get.lua", "/lotteries")
+        if batch and phase("batch"):
+            body = json.dumps({"count": BATCH})
+            results[f"POST /ballots/batch x{BATCH}"] = wrk(
+                "post.lua", "/ballots/batch", access, body
+            )
+        results["GET /docs (floor, last)"] = wrk("get.lua", "/docs")
+        if phase("check"):
+            checks.append(("POST /ballots, 32 x 100", *exact_check(access)))
+            if batch:
+                checks.append(
+                    (f"POST /ballots/batch, 8 x 25 x {BATCH}", *exact_batch_check(access))
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    in_flight = stored - ballots["created"]
+    report(results, checks, stored)
+
+
+def report(
+    results: dict[str, dict[str, float]], checks: list[tuple[str, int, int, int]], stored: int
+) -> None:
+    floors = [r["rps"] for name, r in results.items() if name.startswith("GET /docs")]
+    floor = sum(floors) / len(floors)
+    print(f"\nfloor: GET /docs {' -> '.join(f'{f:.0f}' for f in floors)} req/s, mean {floor:.0f}")
     print(
-        f"POST /ballots  {ballots['rps']:8.0f} req/s  p50 {ballots['p50_ms']:.1f} ms  "
-        f"p99 {ballots['p99_ms']:.1f} ms  non-2xx {ballots['non_2xx']:.0f}"
+        f"{'endpoint':<30} {'req/s':>8} {'x floor':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}"
     )
-    print(
-        f"  wrk counted {ballots['created']:.0f} 201s; the database has {stored} ballots "
-        f"({in_flight:+.0f}: requests in flight when wrk stopped, at most {CONNECTIONS})"
-    )
-    print(
-        f"GET /lotteries {lotteries['rps']:8.0f} req/s  p50 {lotteries['p50_ms']:.1f} ms  "
-        f"p99 {lotteries['p99_ms']:.1f} ms  non-2xx {lotteries['non_2xx']:.0f}"
-    )
-    verdict = "exactly one row per 201" if new_rows == created and other == 0 else "MISMATCH"
-    print(f"exact check: {created} x 201, {other} other, {new_rows} new rows: {verdict}")
-    if verdict == "MISMATCH" or not 0 <= in_flight <= CONNECTIONS:
+    for name, r in results.items():
+        print(
+            f"{name:<30} {r['rps']:>8.0f} {r['rps'] / floor:>8.2f} {r['p50_ms']:>7.1f} "
+            f"{r['p99_ms']:>7.1f} {r['non_2xx']:>8.0f}"
+        )
+    failed = False
+    ballots = results.get("POST /ballots")
+    if ballots:
+        in_flight = stored - ballots["created"]
+        print(
+            f"POST /ballots: wrk counted {ballots['created']:.0f} 201s, {stored} rows were "
+            f"added ({in_flight:+.0f}: requests in flight when wrk stopped, at most {CONNECTIONS})"
+        )
+        failed |= not 0 <= in_flight <= CONNECTIONS
+    batch = results.get(f"POST /ballots/batch x{BATCH}")
+    if batch:
+        per_second = batch["created"] * BATCH / batch["seconds"]
+        print(f"POST /ballots/batch x{BATCH}: {per_second:,.0f} ballots/s acknowledged")
+    for name, acknowledged, other, new_rows in checks:
+        ok = new_rows == acknowledged and other == 0
+        verdict = "rows added = ballots acknowledged" if ok else "MISMATCH"
+        print(
+            f"exact check {name}: {acknowledged} acknowledged, {other} other, "
+            f"{new_rows} rows added: {verdict}"
+        )
+        failed |= not ok
+    if failed:
         raise SystemExit(1)
 
 

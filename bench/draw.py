@@ -1,11 +1,12 @@
 """Benchmark the draw of one lottery day on PostgreSQL (`make bench-draw`).
 
-Fills one day with 100,000 and another with 1,000,000 ballots (and one with 10,000,000 when
-BENCH_DRAW_10M=1), then for each prints the wall time of `SELECT count(*)` of that day's
-ballots, the wall time of the draw (count, Merkle root, winner), the draw's peak memory
-(Python allocations and the process's max RSS, measured in a fresh process), and the
-p50/p99 of GET /draws/{date}/ballots/{id}/proof over PROOFS random ballots, served through
-the whole Django stack in-process (Django's test client: routing, Ninja, JSON; no socket).
+Fills one day with 100,000 and another with 1,000,000 ballots (BENCH_DRAW_SIZES, default
+100000,1000000, chooses the sizes, e.g. add 10000000), then for each prints the wall time
+of `SELECT count(*)` of that day's ballots, the wall time of the draw (count, Merkle root,
+winner), the draw's peak memory (Python allocations and the process's max RSS, measured in
+a fresh process), and the p50/p99 of GET /draws/{date}/ballots/{id}/proof over PROOFS
+random ballots, served through the whole Django stack in-process (Django's test client:
+routing, Ninja, JSON; no socket).
 Targets: a 1M draw under 5 s with memory flat in the ballot count; proof p99 under 50 ms.
 The draw/count ratio is printed too (the Merkle root hashes every id in Python, so it is
 far above the 3x that a count-and-pick-one draw reached).
@@ -20,16 +21,19 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lottery_bench"
 )
-SIZES = {date(2000, 1, 1): 100_000, date(2000, 1, 2): 1_000_000}
-if os.environ.get("BENCH_DRAW_10M") == "1":
-    SIZES[date(2000, 1, 3)] = 10_000_000
+# BENCH_DRAW_SIZES=100000,1000000,10000000 chooses the day sizes. Each size fills a day of
+# its own (1000-01-01 plus size // 1000 days), so a later run reuses a filled day.
+SIZES = {
+    date(1000, 1, 1) + timedelta(days=size // 1000): size
+    for size in map(int, os.environ.get("BENCH_DRAW_SIZES", "100000,1000000").split(","))
+}
 REPEATS = 3
 PROOFS = 1000
 WARM_UP_DAY = date(1999, 1, 1)

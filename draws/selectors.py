@@ -1,3 +1,4 @@
+import functools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,10 @@ from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
 from draws import merkle
 from draws.models import Draw
+from draws.schemas import DrawOut
 from lottery_app.errors import NotFound
+from lottery_app.http_cache import etag_of
+from lottery_app.renderers import json_bytes
 
 if TYPE_CHECKING:
     import psycopg
@@ -34,6 +38,19 @@ def draw_get(*, lottery_date: date) -> Draw:
     if draw is None:
         raise _not_drawn(lottery_date)
     return draw
+
+
+@functools.lru_cache(maxsize=4096)  # ~40 years of days; one entry is a few hundred bytes
+def draw_rendered(*, lottery_date: date) -> tuple[bytes, str]:
+    """The JSON of a drawn day's result and its ETag, read from the database once.
+
+    A result never changes once its draw has committed (there is nothing that updates a
+    Draw), so every process keeps the rendered bytes: later reads cost no query, and
+    whatever fields DrawOut gains are cached with it. A day not drawn yet raises NotFound,
+    which lru_cache does not remember.
+    """
+    body = json_bytes(DrawOut.from_orm(draw_get(lottery_date=lottery_date)).model_dump())
+    return body, etag_of(body)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import path
 
 from lottery_app.api import api
+from lottery_app.middleware import ADMIN_PREFIX
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(ADMIN_PREFIX.lstrip("/"), admin.site.urls),
     path("", api.urls),
 ]
 

@@ -11,6 +11,7 @@ from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 from ballots.models import Ballot
+from draws.selectors import draw_rendered
 from lottery_app.celery import app as celery_app
 
 PASSWORD = "correct-horse-battery-staple"
@@ -21,8 +22,10 @@ def _fast_hashing_and_clean_cache(settings):
     # PBKDF2's production cost would dominate the suite; the hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    draw_rendered.cache_clear()  # the per-process cache of drawn results: each test's own
     yield
     cache.clear()
+    draw_rendered.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +40,15 @@ def _queued_tasks_run_inline(request: pytest.FixtureRequest) -> Iterator[None]:
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+def forget_rendered_results() -> None:
+    """Drop the server's rendered results, after a test altered a drawn day in the database.
+
+    A drawn result never changes, so each process renders it once (draws.selectors); a
+    tampered database is what a restarted server would then serve.
+    """
+    draw_rendered.cache_clear()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from ballots.models import Lottery
 from draws.models import Draw
 from draws.services import lottery_draw
-from tests.conftest import D, on, the_day_after
+from tests.conftest import D, forget_rendered_results, on, the_day_after
 from tests.draws.test_verifiable import VERIFIER
 
 GENESIS = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
@@ -111,6 +111,7 @@ def test_the_draw_mixes_in_the_round_after_midnight_and_the_verifier_checks_it(
     Draw.objects.filter(pk=draw.pk).update(
         beacon_round=early, beacon_randomness=beacon.randomness(early)
     )
+    forget_rendered_results()
     checked = verify("--beacon-url", f"http://127.0.0.1:{beacon.server_address[1]}")
     assert checked.returncode == 1
     assert "FAIL the beacon round came after the day closed" in checked.stdout

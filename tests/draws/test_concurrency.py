@@ -4,11 +4,14 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 
+from accounts.models import User
 from ballots.models import Ballot, Lottery
 from draws.models import Draw
 from draws.services import lottery_draw, lottery_draw_closed
@@ -58,33 +61,36 @@ def test_two_draws_of_one_day_at_the_same_moment_produce_one_result(ballots_on, 
     assert Draw.objects.filter(lottery__date=day).count() == 1
 
 
-@pytest.mark.parametrize("draw_now", [lottery_draw_closed, None], ids=["beat", "one-day"])
-def test_submitters_racing_the_draw_are_either_counted_or_refused(user, draw_now):
-    """Requests that began before midnight meet the draw that starts just after it.
+def race_the_draw(
+    post: Callable[[Client], Any], draw_now: Callable[[], list[Draw]] | None
+) -> tuple[list[tuple[int, dict]], Draw]:
+    """Four submitters ``post`` for day D in a loop while D is drawn; (status, body) each.
 
-    "beat" runs what the midnight task runs (close every past day, then draw); "one-day"
+    Requests that began before midnight meet the draw that starts just after it. "beat"
+    runs what the midnight task runs (close every past day, then draw); "one-day" (None)
     draws D alone, as `manage.py draw --date` does.
     """
-    outcomes: list[tuple[int, str | None]] = []
+    outcomes: list[tuple[int, dict]] = []
     stop = threading.Event()
 
     def submitter() -> None:
-        client = bearer_client(user)
+        client = Client(HTTP_AUTHORIZATION=token)
         while not stop.is_set():
-            response = submit(client, D)
-            outcomes.append((response.status_code, response.json().get("id")))
+            response = post(client)
+            outcomes.append((response.status_code, response.json()))
 
     def wait_for(count: int) -> None:
         deadline = time.monotonic() + 30
         while len(outcomes) < count and time.monotonic() < deadline:
             time.sleep(0.005)
 
+    token = bearer_client(User.objects.get()).defaults["HTTP_AUTHORIZATION"]
     # The web processes still believe it is day D (their requests started at 23:59:59);
     # the clock, and so the draw, is already past D's midnight.
     still_day_d = mock.patch("ballots.services.lottery_today", return_value=D)
     with on(the_day_after(D), hour=0), still_day_d:
         threads = [in_thread(submitter) for _ in range(4)]
-        wait_for(60)
+        wait_for(40)
         if draw_now is None:
             draw = lottery_draw(lottery_date=D)
         else:
@@ -93,14 +99,45 @@ def test_submitters_racing_the_draw_are_either_counted_or_refused(user, draw_now
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+    return outcomes, draw
+
+
+DRAW_NOW = pytest.mark.parametrize("draw_now", [lottery_draw_closed, None], ids=["beat", "one-day"])
+
+
+@DRAW_NOW
+def test_submitters_racing_the_draw_are_either_counted_or_refused(user, draw_now):
+    outcomes, draw = race_the_draw(lambda client: submit(client, D), draw_now)
 
     statuses = {status for status, _ in outcomes}
-    accepted = {ballot_id for status, ballot_id in outcomes if status == 201}
+    accepted = {body["id"] for status, body in outcomes if status == 201}
     assert statuses == {201, 422}, "no third outcome, and the race really happened"
     assert draw.ballot_count == len(accepted)
     stored = {str(i) for i in Ballot.objects.filter(lottery__date=D).values_list("id", flat=True)}
     assert stored == accepted
     assert str(draw.winning_ballot_id) in accepted
+
+
+@DRAW_NOW
+def test_batches_racing_the_draw_are_counted_whole_or_refused_whole(user, draw_now):
+    """Invariant 2 for POST /ballots/batch: every acknowledged id is in the pool, no other."""
+
+    def post_batch(client: Client) -> Any:
+        payload = {"date": str(D), "count": 25}
+        return client.post("/ballots/batch", payload, content_type="application/json")
+
+    outcomes, draw = race_the_draw(post_batch, draw_now)
+
+    statuses = {status for status, _ in outcomes}
+    accepted = [
+        ballot_id for status, body in outcomes if status == 201 for ballot_id in body["ids"]
+    ]
+    assert statuses == {201, 422}, "no third outcome, and the race really happened"
+    assert all(len(body["ids"]) == 25 for status, body in outcomes if status == 201)
+    assert draw.ballot_count == len(accepted) == len(set(accepted))
+    stored = {str(i) for i in Ballot.objects.filter(lottery__date=D).values_list("id", flat=True)}
+    assert stored == set(accepted)
+    assert str(draw.winning_ballot_id) in stored
 
 
 def test_a_submission_waits_for_a_draw_in_progress_then_is_refused(user, ballots_on):

@@ -16,7 +16,7 @@ from django.db.models import F
 from ballots.models import Ballot, Lottery
 from draws.models import Draw
 from draws.services import lottery_draw
-from tests.conftest import D, on, submit, the_day_after
+from tests.conftest import D, forget_rendered_results, on, submit, the_day_after
 
 ROOT = Path(__file__).resolve().parents[2]
 VERIFIER = ROOT / "scripts" / "verify_draw.py"
@@ -119,6 +119,7 @@ def test_the_verifier_fails_when_the_database_is_altered(live_server, client, us
     assert verify(live_server).returncode == 0
 
     failure = alter(draw)
+    forget_rendered_results()
     result = verify(live_server)
 
     assert result.returncode == 1, result.stdout
@@ -136,6 +137,7 @@ def test_the_winners_proof_checks_the_winner_without_the_list(live_server, clien
         .first()
     )
     Draw.objects.filter(pk=draw.pk).update(winning_ballot=other)
+    forget_rendered_results()
     result = verify(live_server, "--ballot", some_ballot)
 
     assert result.returncode == 1

@@ -26,6 +26,7 @@ def test_docs_serve_swagger_ui_from_the_app_not_a_cdn(client, settings):
         ("post", "/token/blacklist", {"200", "400", "401", "422", "503"}),
         ("get", "/lotteries", {"200", "503"}),
         ("post", "/ballots", {"201", "400", "401", "422", "503"}),
+        ("post", "/ballots/batch", {"201", "400", "401", "422", "503"}),
         ("get", "/ballots", {"200", "401", "422", "503"}),
         ("get", "/ballots/{ballot_id}", {"200", "401", "404", "422", "503"}),
         ("get", "/draws", {"200", "422", "503"}),

@@ -1,6 +1,6 @@
--- wrk script: POST /ballots with a Bearer token; counts 201s and other statuses exactly.
+-- wrk script: POST BENCH_BODY with a Bearer token; counts 201s and other statuses exactly.
 wrk.method = "POST"
-wrk.body = "{}"
+wrk.body = os.getenv("BENCH_BODY")
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
 
@@ -25,7 +25,8 @@ function done(summary, latency, requests)
     c = c + t:get("created")
     o = o + t:get("other")
   end
-  io.write(string.format("RESULT created=%d other=%d p50_ms=%.2f p99_ms=%.2f rps=%.1f\n",
+  io.write(string.format(
+    "RESULT created=%d other=%d p50_ms=%.2f p99_ms=%.2f rps=%.1f seconds=%.3f\n",
     c, o, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.requests / (summary.duration / 1e6)))
+    summary.requests / (summary.duration / 1e6), summary.duration / 1e6))
 end
