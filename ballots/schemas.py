@@ -5,6 +5,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from ballots.models import BallotStatus
+from lottery_app.schemas import IsoDate
 
 
 class BallotIn(Schema):
@@ -26,7 +27,7 @@ class BallotOut(Schema):
 
 
 class BallotFilters(Schema):
-    date: dt.date | None = None
+    date: IsoDate | None = None
     status: BallotStatus | None = None
 
 

@@ -1,8 +1,8 @@
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
@@ -10,14 +10,14 @@ from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import LotteryNotOpen
 from ballots.models import Ballot, BallotStatus, Lottery
 from lottery_app.errors import Unauthorized
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from lottery_app.ratelimit import rate_limit_charge
+from lottery_app.schemas import ISO_DATE
 
 
 def lottery_date_parse(value: str) -> date:
     """Read a ``YYYY-MM-DD`` lottery date, refusing anything else with the open window."""
     try:
-        if _ISO_DATE.fullmatch(value):
+        if ISO_DATE.fullmatch(value):
             return date.fromisoformat(value)
     except ValueError:
         pass
@@ -32,11 +32,25 @@ def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
     )
 
 
+def ballot_quota_charge(*, user_id: int, count: int = 1) -> None:
+    """Count ``count`` ballots against the user's BALLOT_RATE_LIMIT_PER_MINUTE (429 past it).
+
+    One round trip to the shared cache, so the limit holds across web processes.
+    """
+    rate_limit_charge(
+        scope="ballots",
+        key=str(user_id),
+        limit=settings.BALLOT_RATE_LIMIT_PER_MINUTE,
+        count=count,
+    )
+
+
 def ballot_submit(*, user_id: int, lottery_date: date | None = None) -> Ballot:
     today = lottery_today()
     lottery_date = lottery_date or today
     if lottery_date not in open_dates(today):
         raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
+    ballot_quota_charge(user_id=user_id)
 
     ballot = Ballot(id=uuid.uuid4(), user_id=user_id, created_at=timezone.now())
     try:
@@ -87,5 +101,15 @@ def _ballot_insert_if_open(ballot: Ballot, lottery_date: date) -> bool:
 
 
 def _open_window_text() -> str:
+    # Not just the calendar's window: a draw on a host whose clock runs ahead may already
+    # have closed "today". Only on the refusal path, so the query costs the happy path nothing.
     dates = open_dates()
+    closed = set(
+        Lottery.objects.filter(date__in=dates)
+        .exclude(state=Lottery.State.OPEN)
+        .values_list("date", flat=True)
+    )
+    dates = [day for day in dates if day not in closed]
+    if not dates:
+        return "No lottery day accepts ballots now."
     return f"Ballots are accepted for {dates[0]} to {dates[-1]} ({lottery_zone().key})."

@@ -1,15 +1,25 @@
-"""A fixed-window rate limit per client address, kept in the Django cache.
+"""Rate limits kept in the Django cache (Redis in production: ``CACHE_URL``), so they hold
+across processes.
 
-In production the cache is Redis (``CACHE_URL``), so the limit holds across processes.
+Each limit is a sliding window of one minute, estimated from two fixed-window counters: the
+current minute's count plus the previous minute's, weighted by how much of it still lies
+within the last 60 s. A plain fixed window let a client spend its limit at the end of one
+minute and again at the start of the next (2x in a few seconds); this estimate never lets
+more than the limit through in any 60 s if requests are spread evenly, and at worst a few
+percent more. Refused requests are refunded, so a client that keeps retrying is not locked
+out for longer than its own excess.
 """
 
 import functools
+import hashlib
+import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 from lottery_app.errors import TooManyRequests
@@ -17,14 +27,53 @@ from lottery_app.errors import TooManyRequests
 WINDOW_SECONDS = 60
 
 
-def rate_limit_check(*, scope: str, client: str) -> None:
-    window = int(time.time()) // WINDOW_SECONDS
-    key = f"ratelimit:{scope}:{client}:{window}"
-    # add() creates the counter atomically; incr() is atomic in Redis and in locmem.
-    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-    if cache.incr(key) > settings.AUTH_RATE_LIMIT_PER_MINUTE:
-        retry_after = WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS
-        raise TooManyRequests("Too many requests; try again later.", retry_after=retry_after)
+def rate_limit_charge(*, scope: str, key: str, limit: int, count: int = 1) -> None:
+    """Count ``count`` requests of ``key`` in ``scope``; raise TooManyRequests past ``limit``."""
+    # Hashed: a key may be any text (a username, a forwarded address), cache keys may not.
+    key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    window, elapsed = divmod(time.time(), WINDOW_SECONDS)
+    current_key = f"ratelimit:{scope}:{key}:{int(window)}"
+    previous_key = f"ratelimit:{scope}:{key}:{int(window) - 1}"
+    current, previous = _counters_add(current_key, previous_key, count)
+    if previous * (1 - elapsed / WINDOW_SECONDS) + current <= limit:
+        return
+    _counters_add(current_key, None, -count)
+    retry_after = _retry_after(current - count, previous, elapsed, limit=limit, count=count)
+    raise TooManyRequests("Too many requests; try again later.", retry_after=retry_after)
+
+
+def _counters_add(current_key: str, previous_key: str | None, count: int) -> tuple[int, int]:
+    """Add ``count`` to the current counter; return it and the previous one."""
+    if isinstance(cache, RedisCache):
+        # One round trip: Django's cache.incr() costs two (EXISTS, INCRBY) and a missing key
+        # one more (add); this runs on every POST /ballots.
+        real_current = cache.make_and_validate_key(current_key)
+        client = cast(Any, cache)._cache.get_client(real_current, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incrby(real_current, count)
+        pipe.expire(real_current, WINDOW_SECONDS * 2)
+        if previous_key is not None:
+            pipe.get(cache.make_and_validate_key(previous_key))
+        results = pipe.execute()
+        return int(results[0]), int(results[2] or 0) if previous_key is not None else 0
+    # add() creates the counter atomically; incr() is atomic in locmem.
+    cache.add(current_key, 0, timeout=WINDOW_SECONDS * 2)
+    current = cache.incr(current_key, count)
+    return current, int(cache.get(previous_key, 0)) if previous_key is not None else 0
+
+
+def _retry_after(current: int, previous: int, elapsed: float, *, limit: int, count: int) -> int:
+    """Seconds until ``count`` more requests fit, if nothing else is sent meanwhile."""
+    if current + count <= limit:
+        # This minute has room; wait for enough of the previous minute to slide out.
+        wait = WINDOW_SECONDS * (1 - (limit - current - count) / previous) - elapsed
+    elif count <= limit:
+        # Only the next minute has room, once enough of this one has slid out.
+        spill = WINDOW_SECONDS * (1 - (limit - count) / current) if current else 0
+        wait = WINDOW_SECONDS - elapsed + spill
+    else:
+        wait = WINDOW_SECONDS  # more than the limit at once: never; a minute is as good as any
+    return max(1, math.ceil(wait))
 
 
 def client_address(request: HttpRequest) -> str:
@@ -41,13 +90,19 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
+def address_limit_charge(*, scope: str, request: HttpRequest) -> None:
+    rate_limit_charge(
+        scope=scope, key=client_address(request), limit=settings.AUTH_RATE_LIMIT_PER_MINUTE
+    )
+
+
 def rate_limited(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Limit a Ninja handler to AUTH_RATE_LIMIT_PER_MINUTE calls per client address."""
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(handler)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            rate_limit_check(scope=scope, client=client_address(request))
+            address_limit_charge(scope=scope, request=request)
             return handler(request, *args, **kwargs)
 
         return wrapper

@@ -15,7 +15,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from lottery_app.env import env_bool, env_int, env_list, env_str
+from lottery_app.env import env_bool, env_int, env_list, env_str, installation_secret
 
 # Lets ModelAdmin[Model] and QuerySet[Model] be subscripted at run time, as mypy wants.
 django_stubs_ext.monkeypatch()
@@ -26,10 +26,13 @@ VAR_DIR = Path(env_str("LOTTERY_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "django-insecure-embedded-mode-only-never-use-in-production"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY):
-    raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off.")
+# The embedded mode makes a random key once per installation (VAR_DIR/secret_key): a key
+# written in the source would let anyone forge tokens for every dev instance.
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off.")
+    SECRET_KEY = installation_secret(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -145,8 +148,10 @@ NINJA_JWT = {
     "UPDATE_LAST_LOGIN": False,
 }
 
-# Requests per minute per client address on /accounts/register and /token/pair.
+# Requests per minute per client address on /accounts/register, /token/pair, admin login.
 AUTH_RATE_LIMIT_PER_MINUTE = env_int("AUTH_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
+# Password attempts per minute on one account (/token/pair and admin login together).
+AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE = env_int("AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE", 10, minimum=1)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect
 # directly). The rate limit keys on the address that many hops back.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
@@ -178,12 +183,20 @@ WHITENOISE_USE_FINDERS = True
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_PAGINATION_MAX_LIMIT = 100  # a larger ?limit= is refused with 422
+# Caps ?offset= too: past a database's bigint it was a 500.
+NINJA_PAGINATION_CLASS = "lottery_app.pagination.LimitOffsetPagination"
+# Past these Django refuses a request (413 / 400, as JSON: lottery_app.api); Django's defaults.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- The lottery ------------------------------------------------------------------------
 
 # How many lottery days are open for ballots: today and the following days.
 LOTTERY_OPEN_DAYS = env_int("LOTTERY_OPEN_DAYS", 7, minimum=1)
 LOTTERY_DRAW_EVERY_MINUTE = env_bool("LOTTERY_DRAW_EVERY_MINUTE", default=False)
+# Ballots per minute one user may submit: far above what a person does by hand, it stops a
+# script from filling a day's pool. `make bench-api` raises it.
+BALLOT_RATE_LIMIT_PER_MINUTE = env_int("BALLOT_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
 
 # --- Celery -----------------------------------------------------------------------------
 

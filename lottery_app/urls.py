@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import path
 
 from lottery_app.api import api
+from lottery_app.views import admin_login
 
 urlpatterns = [
+    path("admin/login/", admin_login),  # before admin's own, which it wraps
     path("admin/", admin.site.urls),
     path("", api.urls),
 ]
 
+handler400 = "lottery_app.views.bad_request"
+handler403 = "lottery_app.views.permission_denied"
 handler404 = "lottery_app.views.not_found"
 handler500 = "lottery_app.views.server_error"
