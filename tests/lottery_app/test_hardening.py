@@ -5,6 +5,7 @@ import logging
 import pytest
 from django.test import Client
 
+from lottery_app.logging import NoTracebackFormatter
 from tests.conftest import PASSWORD, submit
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +194,19 @@ def test_token_answers_and_authenticated_reads_are_not_stored_by_caches(client, 
         assert "no-store" in response["Cache-Control"]
     # Public reads are left for issue 10 to make cacheable.
     assert "Cache-Control" not in client.get("/lotteries")
+
+
+def test_a_refused_host_is_logged_in_one_line(settings, caplog):
+    settings.DEBUG = False
+
+    Client(HTTP_HOST="evil.example.com").get("/lotteries")
+
+    (record,) = caplog.records
+    assert record.exc_info  # Django attaches the traceback ...
+    (handler,) = [  # ... and our handler drops it
+        handler
+        for handler in logging.getLogger("django.security").handlers
+        if isinstance(handler.formatter, NoTracebackFormatter)
+    ]
+    assert handler.format(record).count("\n") == 0
+    assert "Invalid HTTP_HOST header" in handler.format(record)
