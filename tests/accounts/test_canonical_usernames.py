@@ -99,3 +99,18 @@ def test_the_migration_gives_existing_users_their_key_and_keeps_the_oldest_of_a_
     client = Client()
     assert pair(client, "BOB").status_code == 200
     assert pair(client, FINAL_SIGMA).json()["username"] == SIGMA  # the older account
+
+
+def test_the_admin_refuses_a_second_user_with_the_same_canonical_name(client):
+    admin = User.objects.create_superuser(username="root", password=PASSWORD)
+    User.objects.create_user(username=SIGMA, password=PASSWORD)
+    client.force_login(admin)
+
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {"username": FINAL_SIGMA, "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "already exists" in response.content.decode()
+    assert User.objects.count() == 2
