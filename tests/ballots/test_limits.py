@@ -58,6 +58,17 @@ def test_refused_ballots_do_not_use_up_the_limit(auth_client, limit_5):
         assert submit(auth_client).status_code == 201
 
 
+def test_a_heavy_user_charged_in_leases_is_stopped_at_the_limit_exactly(auth_client, settings):
+    # 200 / LEASE_SHARE = 4 ballots per round trip to the shared counter.
+    settings.BALLOT_RATE_LIMIT_PER_MINUTE = 200
+    with at(MINUTE):
+        answers = [submit(auth_client).status_code for _ in range(203)]
+
+    assert answers[:200] == [201] * 200
+    assert answers[200:] == [429] * 3
+    assert Ballot.objects.count() == 200
+
+
 def test_the_default_limit_is_generous_for_a_person(auth_client):
     with at(MINUTE):
         assert {submit(auth_client).status_code for _ in range(100)} == {201}
