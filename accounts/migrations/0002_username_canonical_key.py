@@ -1,8 +1,9 @@
 """One account per canonical username (NFKC + case folding), replacing lower(username).
 
 Existing users get their key from their name. lower() let two names that only case folding
-joins ("qσ" / "qς") both exist; the older account keeps the name and a later one gets a key
-no login can produce, printed here so an operator can rename it.
+joins ("qσ" / "qς") both exist; the older account keeps the name and a later one gets the
+key "<name> duplicate of id N" (its owner logs in with that, password unchanged), printed
+here so an operator can rename it.
 """
 
 import unicodedata
@@ -20,7 +21,7 @@ def fill_username_keys(apps, schema_editor):
     for user in User.objects.order_by("id").only("id", "username").iterator():
         key = canonical(user.username)
         if key in taken:
-            # A space: the username validators refuse one, so no login can produce this key.
+            # Distinct from any registrable name (they have no spaces); printed for renaming.
             print(f"\n  user {user.id} {user.username!r} clashes with an older account: rename it")
             key = f"{key} duplicate of id {user.id}"
         taken.add(key)
