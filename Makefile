@@ -67,6 +67,10 @@ get-token-test-user: ## Print access and refresh tokens for test_user from a run
 	@curl -sS -X POST "$(BASE_URL)/token/pair" -H 'Content-Type: application/json' \
 		-d '{"username": "test_user", "password": "pass"}' | $(UV) run python -m json.tool
 
+.PHONY: fuzz
+fuzz: install ## schemathesis: every check and phase on every operation, on PostgreSQL
+	$(UV) run python scripts/fuzz.py
+
 # --- Benchmarks (print figures; targets in README) ---------------------------------------
 
 .PHONY: bench-api

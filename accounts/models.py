@@ -1,30 +1,47 @@
+import unicodedata
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Lower
+
+
+def username_key(username: str) -> str:
+    """The canonical form of a username: NFKC, then full case folding, then NFKC again.
+
+    "ALICE", full-width "alice" and "alice" are one key, as are "q" + sigma and "q" + final
+    sigma (lower() keeps the two sigmas apart; casefold() does not). Unicode's canonical
+    caseless match.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
 
 
 class CaseInsensitiveUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
-        # "Alice" and "alice" are one person: log in with either spelling.
-        return self.get(username__iexact=username)
+        # Register, /token/pair and admin login (through ModelBackend) all look up this key.
+        key = username_key(username or "")
+        if "\x00" in key:  # PostgreSQL refuses NUL in text: no user can have it
+            raise self.model.DoesNotExist
+        return self.get(username_key=key)
 
 
 class User(AbstractUser):
-    objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
+    # Derived from username in save(); unique, so one account per canonical name even when
+    # two registrations race. Text: case folding can make a 150-character name longer.
+    username_key = models.TextField(unique=True, editable=False)
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                Lower("username"),
-                name="accounts_user_username_ci_unique",
-                violation_error_message="A user with that username already exists.",
-            ),
-        ]
+    objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Here rather than in a service: every path that writes a user (register, admin,
+        # createsuperuser, create_test_user) must keep the key in step with the name.
+        self.username_key = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
     def natural_key(self) -> tuple[Any, ...]:
         return (self.username,)

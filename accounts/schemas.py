@@ -5,7 +5,15 @@ from pydantic import ConfigDict, Field
 
 
 class RegisterIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    # The example fills Swagger UI's "Try it out" and schemathesis' examples phase.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"username": "alice", "password": "correct-horse-battery", "email": "a@example.com"}
+            ]
+        },
+    )
 
     username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
     password: str = Field(min_length=1, max_length=4096)
@@ -33,7 +41,12 @@ class ProfileOut(Schema):
 
 
 class TokenPairIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"username": "alice", "password": "correct-horse-battery"}]
+        },
+    )
 
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=4096)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -7,8 +8,10 @@ from ninja_jwt.exceptions import TokenError
 from ninja_jwt.token_blacklist.models import BlacklistedToken
 from ninja_jwt.tokens import RefreshToken, UntypedToken
 
-from accounts.models import User
+from accounts.auth import token_user_id
+from accounts.models import User, username_key
 from lottery_app.errors import Conflict, InvalidInput, Unauthorized
+from lottery_app.ratelimit import rate_limit_charge
 
 USERNAME_TAKEN = "A user with that username already exists."
 BAD_CREDENTIALS = "No active account found with the given credentials."
@@ -25,12 +28,12 @@ def user_register(*, username: str, password: str, email: str | None = None) -> 
         password_validation.validate_password(password, user=candidate)
     except ValidationError as exc:
         raise InvalidInput(" ".join(exc.messages)) from exc
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.filter(username_key=username_key(username)).exists():
         raise Conflict(USERNAME_TAKEN)
     candidate.set_password(password)
     try:
-        # The check above gives the common case a clear answer; the case-insensitive unique
-        # constraint settles two registrations of one name racing each other.
+        # The check above gives the common case a clear answer; the unique canonical key
+        # settles two registrations of one name racing each other.
         with transaction.atomic():
             candidate.save()
     except IntegrityError as exc:
@@ -58,7 +61,8 @@ def _email_clean(email: str) -> str:
 
 def user_create_unvalidated(*, username: str, password: str) -> tuple[User, bool]:
     """Create or reset a user without the password validators (the seed's test user only)."""
-    user = User.objects.filter(username__iexact=username).first() or User(username=username)
+    user = User.objects.filter(username_key=username_key(username)).first()
+    user = user or User(username=username)
     created = user.pk is None
     user.set_password(password)
     user.is_active = True
@@ -66,7 +70,21 @@ def user_create_unvalidated(*, username: str, password: str) -> tuple[User, bool
     return user, created
 
 
+def login_attempt_charge(*, username: str) -> None:
+    """Count a password attempt on an account; /token/pair and admin login share the count.
+
+    Beside the per-address limit: an attacker with many addresses still gets only
+    AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE guesses a minute at any one account.
+    """
+    rate_limit_charge(
+        scope="login-account",
+        key=username_key(username),
+        limit=settings.AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE,
+    )
+
+
 def token_pair_obtain(*, request: HttpRequest, username: str, password: str) -> dict[str, str]:
+    login_attempt_charge(username=username)
     # authenticate() hashes the password even for an unknown user, so both failures look
     # (and take) the same.
     user = authenticate(request, username=username, password=password)
@@ -85,7 +103,8 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
         token = RefreshToken(refresh)  # verifies signature, expiry and the blacklist
     except TokenError as exc:
         raise Unauthorized(BAD_TOKEN) from exc
-    if not User.objects.filter(pk=token.payload.get("user_id"), is_active=True).exists():
+    user_id = token_user_id(token.payload)
+    if user_id is None or not User.objects.filter(pk=user_id, is_active=True).exists():
         raise Unauthorized(BAD_CREDENTIALS)
     return {"access": str(token.access_token)}
 

@@ -2,6 +2,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Header, Query, Router, Status
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
 from accounts.auth import token_auth
@@ -14,8 +15,9 @@ from ballots.schemas import (
     BallotOut,
     LotteryOut,
 )
+from lottery_app.http import no_store
 from lottery_app.http_cache import list_cache_control
-from lottery_app.schemas import errors
+from lottery_app.schemas import BODY_ERRORS, errors
 from lottery_app.types import AuthenticatedRequest
 
 router = Router(tags=["ballots"])
@@ -28,7 +30,7 @@ def lottery_list(request: HttpRequest, response: HttpResponse) -> object:
     return services.lottery_open_window()
 
 
-@router.post("", auth=token_auth, response={201: BallotOut, **errors(400, 401, 422, 503)})
+@router.post("", auth=token_auth, response={201: BallotOut, **errors(*BODY_ERRORS, 401, 429, 503)})
 def ballot_submit(
     request: AuthenticatedRequest,
     payload: BallotIn | None = Body(None),
@@ -50,7 +52,9 @@ def ballot_submit(
 
 
 @router.post(
-    "/batch", auth=token_auth, response={201: BallotBatchOut, **errors(400, 401, 422, 503)}
+    "/batch",
+    auth=token_auth,
+    response={201: BallotBatchOut, **errors(*BODY_ERRORS, 401, 429, 503)},
 )
 def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -> Status:
     lottery_date = None if payload.date is None else services.lottery_date_parse(payload.date)
@@ -60,7 +64,8 @@ def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -
     return Status(201, batch)
 
 
-@router.get("", auth=token_auth, response={200: list[BallotOut], **errors(401, 422, 503)})
+@router.get("", auth=token_auth, response={200: list[BallotOut], **errors(400, 401, 422, 503)})
+@decorate_view(no_store)
 @paginate
 def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) -> object:
     return selectors.ballot_list(
@@ -73,5 +78,6 @@ def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) ->
     auth=token_auth,
     response={200: BallotOut, **errors(401, 404, 422, 503)},
 )
+@decorate_view(no_store)
 def ballot_detail(request: AuthenticatedRequest, ballot_id: UUID) -> object:
     return selectors.ballot_get(user_id=request.auth.id, ballot_id=ballot_id)

@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from ballots.models import BallotStatus
+from lottery_app.schemas import IsoDate
 
 
 class BallotIn(Schema):
@@ -42,7 +43,7 @@ class BallotOut(Schema):
 
 
 class BallotFilters(Schema):
-    date: dt.date | None = None
+    date: IsoDate | None = None
     status: BallotStatus | None = None
 
 

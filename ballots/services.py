@@ -1,4 +1,3 @@
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,14 +13,14 @@ from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
 from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
 from lottery_app.errors import InvalidInput, Unauthorized
 from lottery_app.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from lottery_app.ratelimit import rate_limit_charge
+from lottery_app.schemas import ISO_DATE
 
 
 def lottery_date_parse(value: str) -> date:
     """Read a ``YYYY-MM-DD`` lottery date, refusing anything else with the open window."""
     try:
-        if _ISO_DATE.fullmatch(value):
+        if ISO_DATE.fullmatch(value):
             return date.fromisoformat(value)
     except ValueError:
         pass
@@ -34,6 +33,19 @@ def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
     # ignore_conflicts: two first submissions of a day (or a draw) may race to create it.
     Lottery.objects.bulk_create(
         [Lottery(date=lottery_date) for lottery_date in lottery_dates], ignore_conflicts=True
+    )
+
+
+def ballot_quota_charge(*, user_id: int, count: int = 1) -> None:
+    """Count ``count`` ballots against the user's BALLOT_RATE_LIMIT_PER_MINUTE (429 past it).
+
+    One round trip to the shared cache, so the limit holds across web processes.
+    """
+    rate_limit_charge(
+        scope="ballots",
+        key=str(user_id),
+        limit=settings.BALLOT_RATE_LIMIT_PER_MINUTE,
+        count=count,
     )
 
 
@@ -127,7 +139,7 @@ def _ballots_insert(
 ) -> tuple[date, datetime, list[uuid.UUID]]:
     """Insert ``count`` ballots if their day is open; return the day, their time and ids.
 
-    The one path of every submission, single or batch. A per-user ballot limit charges
+    The one path of every submission, single or batch: the per-user ballot limit charges
     ``count`` here, before the insert.
     """
     today = lottery_today()
@@ -135,6 +147,7 @@ def _ballots_insert(
     if lottery_date not in open_dates(today):
         BALLOTS_REFUSED.inc(count)
         raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
+    ballot_quota_charge(user_id=user_id, count=count)
 
     created_at = timezone.now()
     try:
@@ -202,5 +215,15 @@ def _ballots_insert_if_open(
 
 
 def _open_window_text() -> str:
+    # Not just the calendar's window: a draw on a host whose clock runs ahead may already
+    # have closed "today". Only on the refusal path, so the query costs the happy path nothing.
     dates = open_dates()
+    closed = set(
+        Lottery.objects.filter(date__in=dates)
+        .exclude(state=Lottery.State.OPEN)
+        .values_list("date", flat=True)
+    )
+    dates = [day for day in dates if day not in closed]
+    if not dates:
+        return "No lottery day accepts ballots now."
     return f"Ballots are accepted for {dates[0]} to {dates[-1]} ({lottery_zone().key})."

@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +34,9 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.production import post_json, recreate_database, server_command, wait_until_up  # noqa: E402
+
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DB", "lottery_bench_api")
 PORT = int(os.environ.get("BENCH_PORT", "8123"))
@@ -54,26 +56,12 @@ ENV = {
     "DATABASE_URL": f"{PG}/{DB_NAME}",
     "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13"),
     "AUTH_RATE_LIMIT_PER_MINUTE": "1000",
+    # One user sends every ballot: the per-user limit (one Redis round trip a ballot) is
+    # still charged, but must not refuse.
+    "BALLOT_RATE_LIMIT_PER_MINUTE": "1000000000",
     "LOG_LEVEL": "WARNING",
     "LOTTERY_VAR_DIR": str(ROOT / "bench" / "out" / "var"),
 }
-
-
-def server_command() -> list[str]:
-    """The Dockerfile's CMD, listening on 127.0.0.1:PORT instead of 0.0.0.0:8000."""
-    text = (ROOT / "Dockerfile").read_text()
-    found = re.search(r"^CMD (\[.*?\])", text, re.S | re.M)
-    assert found, "no CMD in the Dockerfile"
-    cmd: list[str] = json.loads(found.group(1).replace("\\\n", ""))
-    replace = {"--host": "127.0.0.1", "--port": str(PORT)}
-    return [replace.get(cmd[i - 1], part) if i else part for i, part in enumerate(cmd)]
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    manage("migrate", "--no-input", "-v0")
 
 
 def manage(*args: str) -> None:
@@ -84,7 +72,10 @@ def draw_a_past_day(username: str) -> None:
     """Give DRAWN_DAY some ballots and draw it, so GET /draws/{date} has a result to serve."""
     with psycopg.connect(f"{PG}/{DB_NAME}", autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO ballots_lottery (date, state, created_at) VALUES (%s, 'open', now())",
+            # A bench day's seed from random(), with its commitment as the model makes it.
+            "INSERT INTO ballots_lottery (date, state, created_at, seed, seed_commitment) "
+            "SELECT %s, 'open', now(), seed, encode(sha256(seed), 'hex') "
+            "FROM (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS seed) s",
             [DRAWN_DAY],
         )
         conn.execute(
@@ -95,24 +86,6 @@ def draw_a_past_day(username: str) -> None:
             [DRAWN_DAY_BALLOTS, username, DRAWN_DAY],
         )
     manage("draw", "--date", DRAWN_DAY)
-
-
-def post_json(path: str, payload: dict[str, str]) -> dict[str, str]:
-    request = urllib.request.Request(
-        BASE + path, json.dumps(payload).encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
-def wait_until_up() -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/lotteries", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def wrk(script: str, path: str, token: str = "", body: str = "") -> dict[str, float]:
@@ -225,8 +198,8 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
     only = {p for p in os.environ.get("BENCH_ONLY", "").split(",") if p}
-    recreate_database()
-    cmd = server_command()
+    recreate_database(PG, DB_NAME, ENV)
+    cmd = server_command(PORT)
     print("serving:", shlex.join(cmd), flush=True)
     server = subprocess.Popen(cmd, cwd=ROOT, env=ENV)
     results: dict[str, dict[str, float]] = {}
@@ -240,9 +213,13 @@ def main() -> None:
         return wanted
 
     try:
-        wait_until_up()
-        post_json("/accounts/register", {"username": "bench", "password": "bench-pass-phrase-1"})
-        token = post_json("/token/pair", {"username": "bench", "password": "bench-pass-phrase-1"})
+        wait_until_up(BASE)
+        post_json(
+            BASE + "/accounts/register", {"username": "bench", "password": "bench-pass-phrase-1"}
+        )
+        token = post_json(
+            BASE + "/token/pair", {"username": "bench", "password": "bench-pass-phrase-1"}
+        )
         access = token["access"]
         draw_a_past_day("bench")
         batch = has_path("/ballots/batch")

@@ -1,4 +1,3 @@
-from datetime import date
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -8,12 +7,12 @@ from ninja.pagination import paginate
 from draws import selectors
 from draws.schemas import BallotIdFilters, BallotIdPage, DrawOut, ProofOut
 from lottery_app.http_cache import IMMUTABLE, list_cache_control
-from lottery_app.schemas import errors
+from lottery_app.schemas import IsoDate, errors
 
 router = Router(tags=["draws"])
 
 
-@router.get("", response={200: list[DrawOut], **errors(422, 503)})
+@router.get("", response={200: list[DrawOut], **errors(400, 422, 503)})
 @paginate
 def draw_list(request: HttpRequest, response: HttpResponse) -> object:
     response["Cache-Control"] = list_cache_control()
@@ -21,7 +20,7 @@ def draw_list(request: HttpRequest, response: HttpResponse) -> object:
 
 
 @router.get("/{lottery_date}", response={200: DrawOut, **errors(404, 422, 503)})
-def draw_detail(request: HttpRequest, lottery_date: date) -> HttpResponse:
+def draw_detail(request: HttpRequest, lottery_date: IsoDate) -> HttpResponse:
     """A drawn day's result never changes: cacheable for good, rendered once per process."""
     body, etag = selectors.draw_rendered(lottery_date=lottery_date)
     response = HttpResponse(body, content_type="application/json")
@@ -30,9 +29,9 @@ def draw_detail(request: HttpRequest, lottery_date: date) -> HttpResponse:
     return response
 
 
-@router.get("/{lottery_date}/ballots", response={200: BallotIdPage, **errors(404, 422, 503)})
+@router.get("/{lottery_date}/ballots", response={200: BallotIdPage, **errors(400, 404, 422, 503)})
 def draw_ballot_ids(
-    request: HttpRequest, lottery_date: date, filters: Query[BallotIdFilters]
+    request: HttpRequest, lottery_date: IsoDate, filters: Query[BallotIdFilters]
 ) -> object:
     """A drawn day's ballot ids in canonical order, for auditors who recompute the root."""
     ids = selectors.ballot_id_page(
@@ -44,6 +43,6 @@ def draw_ballot_ids(
 @router.get(
     "/{lottery_date}/ballots/{ballot_id}/proof", response={200: ProofOut, **errors(404, 422, 503)}
 )
-def draw_ballot_proof(request: HttpRequest, lottery_date: date, ballot_id: UUID) -> object:
+def draw_ballot_proof(request: HttpRequest, lottery_date: IsoDate, ballot_id: UUID) -> object:
     """The Merkle inclusion proof that this ballot was in the day's draw."""
     return selectors.ballot_proof(lottery_date=lottery_date, ballot_id=ballot_id)

@@ -1,10 +1,18 @@
 """The one NinjaAPI: routers of every app, and the handlers that turn errors into answers."""
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
+import orjson
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.parser import Parser
+from ninja.types import DictStrAny
 from ninja_extra.exceptions import APIException
 
 from accounts.api import router as accounts_router
@@ -12,16 +20,63 @@ from accounts.api import token_router
 from ballots.api import lottery_router
 from ballots.api import router as ballots_router
 from draws.api import router as draws_router
-from lottery_app.errors import DATABASE_RETRY_AFTER_SECONDS, ApplicationError, TooManyRequests
+from lottery_app.errors import (
+    DATABASE_RETRY_AFTER_SECONDS,
+    ApplicationError,
+    TooManyRequests,
+    UnsupportedMediaType,
+)
 from lottery_app.health import router as health_router
+from lottery_app.http import json_error, safe_methods_only
 from lottery_app.metrics import MetricsAuth, metrics_exposition
 from lottery_app.renderers import ORJSONRenderer
 from lottery_app.schemas import errors
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class JSONParser(Parser):
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        # A form or text/plain POST is a "simple" request that any web page can make a
+        # browser send without asking (login CSRF); application/json is not.
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType("Send the body as application/json.")
+        return orjson.loads(request.body)
+
+
+class LotteryAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for url in urls:
+            if isinstance(url, URLPattern) and hasattr(url.callback, "csrf_exempt"):
+                url.callback = _json_method_errors(url.callback)  # the operations' views
+        return urls
+
+
+def _json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """HEAD answers like GET without the body; a method the path lacks is a JSON 405."""
+
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "HEAD":
+            request.method = "GET"
+            response = view(request, *args, **kwargs)
+            request.method = "HEAD"
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+            return response
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            return json_error(405, "Method not allowed.", Allow=response["Allow"])
+        return response
+
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # as Ninja's views are
+    return wrapper
+
+
+api = LotteryAPI(
     renderer=ORJSONRenderer(),
+    parser=JSONParser(),
+    docs_decorator=safe_methods_only,
     title="Lottery API",
     version="1.0.0",
     description="Register, obtain a JWT pair, submit ballots for the coming week's daily "
@@ -35,13 +90,14 @@ api.add_router("/draws", draws_router)
 api.add_router("/health", health_router)
 
 
+# Kept out of /docs: it is Prometheus' endpoint, not the participants', and its own Bearer
+# scheme would put a second Authorize form in Swagger UI, where a participant's token pasted
+# into the wrong one fails every call (README, "Metrics", documents it and its 401).
 @api.get(
     "/metrics",
     auth=MetricsAuth(),
     response={200: None, **errors(401)},
-    tags=["operations"],
-    summary="Prometheus metrics (text exposition format)",
-    openapi_extra={"responses": {"200": {"content": {"text/plain": {}}}}},
+    include_in_schema=False,
 )
 def metrics(request: HttpRequest) -> HttpResponse:
     return metrics_exposition()
@@ -67,6 +123,27 @@ def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja wraps whatever the parser raises in a 400; ours keeps its own status.
+    if isinstance(exc.__cause__, ApplicationError):
+        return application_error(request, exc.__cause__)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, checked against Content-Length before reading.
+    # Django's request logger writes the one line; no traceback.
+    return api.create_response(request, {"detail": "Request body too large."}, status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # e.g. TooManyFieldsSent: more than DATA_UPLOAD_MAX_NUMBER_FIELDS query parameters.
+    return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
 @api.exception_handler(Exception)

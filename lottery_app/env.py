@@ -6,8 +6,11 @@ such as ``DEBUG=flase`` stops the process with a clear message instead of silent
 """
 
 import os
+import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -123,3 +126,25 @@ def env_choice(
             f"{name}={value!r}: expected one of {', '.join(sorted(choices))}."
         )
     return value
+
+
+def installation_secret(path: Path) -> str:
+    """The secret kept in ``path``, made (random, readable by the owner only) on first use.
+
+    O_EXCL: when web, worker and beat start at once, one of them writes the file and the
+    others read that one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the writer may not have finished
+            secret = path.read_text().strip()
+            if secret:
+                return secret
+            time.sleep(0.01)
+        raise ImproperlyConfigured(f"{path} is empty; delete it to make a new key.") from None
+    secret = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as file:
+        file.write(secret)
+    return secret

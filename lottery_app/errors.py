@@ -38,3 +38,7 @@ class TooManyRequests(ApplicationError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class UnsupportedMediaType(ApplicationError):
+    status_code = 415

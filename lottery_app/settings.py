@@ -15,7 +15,15 @@ import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from lottery_app.env import email_url_parse, env_bool, env_choice, env_int, env_list, env_str
+from lottery_app.env import (
+    email_url_parse,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    installation_secret,
+)
 
 # Lets ModelAdmin[Model] and QuerySet[Model] be subscripted at run time, as mypy wants.
 django_stubs_ext.monkeypatch()
@@ -26,10 +34,13 @@ VAR_DIR = Path(env_str("LOTTERY_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "django-insecure-embedded-mode-only-never-use-in-production"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY):
-    raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off.")
+# The embedded mode makes a random key once per installation (VAR_DIR/secret_key): a key
+# written in the source would let anyone forge tokens for every dev instance.
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off.")
+    SECRET_KEY = installation_secret(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -161,8 +172,10 @@ NINJA_JWT = {
     "UPDATE_LAST_LOGIN": False,
 }
 
-# Requests per minute per client address on /accounts/register and /token/pair.
+# Requests per minute per client address on /accounts/register, /token/pair, admin login.
 AUTH_RATE_LIMIT_PER_MINUTE = env_int("AUTH_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
+# Password attempts per minute on one account (/token/pair and admin login together).
+AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE = env_int("AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE", 10, minimum=1)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect
 # directly). The rate limit keys on the address that many hops back.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
@@ -194,6 +207,11 @@ WHITENOISE_USE_FINDERS = True
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_PAGINATION_MAX_LIMIT = 100  # a larger ?limit= is refused with 422
+# Caps ?offset= too: past a database's bigint it was a 500.
+NINJA_PAGINATION_CLASS = "lottery_app.pagination.LimitOffsetPagination"
+# Past these Django refuses a request (413 / 400, as JSON: lottery_app.api); Django's defaults.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- The lottery ------------------------------------------------------------------------
 
@@ -202,6 +220,9 @@ LOTTERY_OPEN_DAYS = env_int("LOTTERY_OPEN_DAYS", 7, minimum=1)
 # Most ballots one POST /ballots/batch may submit (one INSERT statement carries them all).
 LOTTERY_MAX_BATCH = env_int("LOTTERY_MAX_BATCH", 100, minimum=1)
 LOTTERY_DRAW_EVERY_MINUTE = env_bool("LOTTERY_DRAW_EVERY_MINUTE", default=False)
+# Ballots per minute one user may submit: far above what a person does by hand, it stops a
+# script from filling a day's pool. `make bench-api` raises it.
+BALLOT_RATE_LIMIT_PER_MINUTE = env_int("BALLOT_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
 # Besides midnight, beat sweeps for closed, undrawn days this often: every closed day is
 # drawn within minutes of whatever fault kept it from being drawn.
 LOTTERY_SWEEP_MINUTES = env_int("LOTTERY_SWEEP_MINUTES", 5, minimum=1)
@@ -340,13 +361,27 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(context)s]: %(message)s"},
         "json": {"()": "lottery_app.logs.JsonFormatter"},
+        "one_line": {
+            "()": "lottery_app.logs.NoTracebackFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(context)s]: %(message)s",
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["context"],
-        }
+        },
+        "console_one_line": {
+            "class": "logging.StreamHandler",
+            "formatter": "one_line",
+            "filters": ["context"],
+        },
+    },
+    "loggers": {
+        # Django logs each refused Host header with a traceback: one line is enough, since
+        # anyone on the internet can send as many as they like.
+        "django.security": {"handlers": ["console_one_line"], "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

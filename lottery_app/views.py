@@ -1,11 +1,37 @@
-"""JSON answers for what Django itself refuses (unknown paths, crashes outside the API)."""
+"""JSON answers for what Django itself refuses outside the API's views (handler400 etc.)."""
 
-from django.http import HttpRequest, JsonResponse
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from accounts.services import login_attempt_charge
+from lottery_app.errors import TooManyRequests
+from lottery_app.http import json_error
+from lottery_app.ratelimit import address_limit_charge
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
+    # e.g. DisallowedHost: a Host header not in ALLOWED_HOSTS.
+    return json_error(400, "Bad request.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> JsonResponse:
+    return json_error(403, "Forbidden.")
 
 
 def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return json_error(404, "Not found.")
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"detail": "Internal server error."}, status=500)
+    return json_error(500, "Internal server error.")
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Django admin's login, with /token/pair's limits on password attempts."""
+    if request.method == "POST":
+        try:
+            address_limit_charge(scope="admin-login", request=request)
+            login_attempt_charge(username=request.POST.get("username", ""))
+        except TooManyRequests as exc:
+            return json_error(429, exc.detail, Retry_After=str(exc.retry_after))
+    return admin.site.login(request)

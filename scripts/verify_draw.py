@@ -120,8 +120,8 @@ def winning_index(draw: dict[str, Any]) -> int | None:
 
 
 def get_json(url: str) -> Any:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - the user's URL
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the user's URL
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 

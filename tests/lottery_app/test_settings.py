@@ -126,3 +126,21 @@ def test_requests_reuse_one_postgresql_connection(client):
 
     # Without reuse, every request would have opened (and closed) a connection of its own.
     assert len(pids) <= 2
+
+
+def print_secret_key(var_dir: Path) -> str:
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = run_manage("shell", "-v", "0", "-c", code, env={"LOTTERY_VAR_DIR": str(var_dir)})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_embedded_mode_makes_its_own_secret_key_once_per_installation(tmp_path):
+    first = print_secret_key(tmp_path / "one")
+
+    assert len(first) >= 50
+    assert print_secret_key(tmp_path / "one") == first  # kept: tokens survive a restart
+    assert print_secret_key(tmp_path / "two") != first  # another installation, another key
+    key_file = tmp_path / "one" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by its owner only
