@@ -316,7 +316,9 @@ def test_postgres_restarted_under_the_web_server_fails_no_request_with_500(
 
 # --- helpers -----------------------------------------------------------------------------
 
-_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): \w+/[^\]]+\] (.*)$", re.M)
+# The project's log format (settings.LOGGING, which the worker keeps): time, level, logger,
+# [request or task id], message.
+_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \w+ [\w.]+ \[[^\]]*\]: (.*)$", re.M)
 
 
 def retry_intervals(log: str) -> list[float]:
