@@ -149,6 +149,23 @@ def lottery_dates_undrawn(*, today: date) -> list[date]:
     return sorted(undrawn)
 
 
+def draw_ids_unnotified(*, since: datetime) -> list[int]:
+    """Draws made since ``since`` whose winner has an email and no WinnerNotification yet.
+
+    Their email was never queued (the broker was down at the commit), or its task has not
+    run yet. One query: a range on the drawn_at index (a few rows, one draw a day), each
+    probing the notification's unique draw index.
+    """
+    return list(
+        Draw.objects.filter(
+            drawn_at__gte=since, winning_ballot__isnull=False, notification__isnull=True
+        )
+        .exclude(winning_ballot__user__email="")
+        .order_by("drawn_at")
+        .values_list("pk", flat=True)
+    )
+
+
 def lottery_dates_overdue(*, now: datetime, today: date) -> list[date]:
     """Closed days still undrawn LOTTERY_DRAW_GRACE_MINUTES after their midnight."""
     grace = timedelta(minutes=settings.LOTTERY_DRAW_GRACE_MINUTES)
