@@ -7,12 +7,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
 from draws import merkle
-from draws.models import Draw
+from draws.models import Draw, WinnerNotification
 from lottery_app.errors import NotFound
 
 if TYPE_CHECKING:
@@ -156,10 +156,10 @@ def draw_ids_unnotified(*, since: datetime) -> list[int]:
     run yet. One query: a range on the drawn_at index (a few rows, one draw a day), each
     probing the notification's unique draw index.
     """
+    notified = WinnerNotification.objects.filter(draw=OuterRef("pk"))
     return list(
-        Draw.objects.filter(
-            drawn_at__gte=since, winning_ballot__isnull=False, notification__isnull=True
-        )
+        Draw.objects.filter(drawn_at__gte=since, winning_ballot__isnull=False)
+        .filter(~Exists(notified))
         .exclude(winning_ballot__user__email="")
         .order_by("drawn_at")
         .values_list("pk", flat=True)

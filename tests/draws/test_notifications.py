@@ -1,8 +1,8 @@
 """The winner's email: exactly one per draw, retried while the mail server fails."""
 
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from unittest import mock
 
@@ -235,33 +235,34 @@ def test_a_mail_server_that_is_down_is_retried_like_one_that_refuses(participant
 
 
 @pytest.fixture
-def broker_down(settings):
+def broker_down() -> Iterator[Callable[[], AbstractContextManager[None]]]:
     """Within ``with broker_down():``, .delay() really connects to a closed local port.
 
     Tasks are not run inline meanwhile (that would skip the broker); afterwards the app's
     own broker and inline tasks come back.
     """
     conf = celery_app.conf
-    own_url, eager = conf.broker_url, conf.task_always_eager
+    eager = conf.task_always_eager
 
-    def point_broker_at(url: str) -> None:
-        conf["broker_url"] = url
-        # The app caches its connection and producer pools: drop them so the URL is used.
+    def publish_to(url: str | None) -> None:
+        # The write URL, not broker_url: Celery reads CELERY_BROKER_URL from the environment
+        # first. The app caches its connection and producer pools: drop them.
+        conf["broker_write_url"] = url
         celery_app._pool = None  # type: ignore[attr-defined]
         celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     @contextmanager
     def down() -> Iterator[None]:
         conf.task_always_eager = False
-        point_broker_at(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+        publish_to(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
         try:
             yield
         finally:
-            point_broker_at(own_url)
+            publish_to(None)
             conf.task_always_eager = eager
 
     yield down
-    point_broker_at(own_url)
+    publish_to(None)
     conf.task_always_eager = eager
 
 
