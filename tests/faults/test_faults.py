@@ -290,7 +290,9 @@ def test_postgres_restarted_under_the_web_server_fails_no_request_with_500(
 
 # --- helpers -----------------------------------------------------------------------------
 
-_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): \w+/[^\]]+\] (.*)$", re.M)
+# The worker logs with the project's LOGGING ("<time> <LEVEL> <logger> [<context>]: ..."),
+# not Celery's own format (CELERY_WORKER_HIJACK_ROOT_LOGGER is off).
+_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \w+ \S+ \[[^\]]*\]: (.*)$", re.M)
 
 
 def retry_intervals(log: str) -> list[float]:
