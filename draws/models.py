@@ -28,6 +28,8 @@ class Draw(models.Model):
 
     class Meta:
         ordering = ["-lottery__date"]
+        # The sweep's look-up of recent draws whose winner was never emailed.
+        indexes = [models.Index(fields=["drawn_at"], name="draw_drawn_at_idx")]
 
     def __str__(self) -> str:
         return f"Draw of {self.lottery.date.isoformat()}"

@@ -8,12 +8,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
 from draws import merkle
-from draws.models import Draw
+from draws.models import Draw, WinnerNotification
 from draws.schemas import DrawOut
 from lottery_app.errors import NotFound
 from lottery_app.http_cache import etag_of
@@ -166,6 +166,23 @@ def lottery_dates_undrawn(*, today: date) -> list[date]:
         )
         undrawn.update(first + timedelta(days=n) for n in range((yesterday - first).days + 1))
     return sorted(undrawn)
+
+
+def draw_ids_unnotified(*, since: datetime) -> list[int]:
+    """Draws made since ``since`` whose winner has an email and no WinnerNotification yet.
+
+    Their email was never queued (the broker was down at the commit), or its task has not
+    run yet. One query: a range on the drawn_at index (a few rows, one draw a day), each
+    probing the notification's unique draw index.
+    """
+    notified = WinnerNotification.objects.filter(draw=OuterRef("pk"))
+    return list(
+        Draw.objects.filter(drawn_at__gte=since, winning_ballot__isnull=False)
+        .filter(~Exists(notified))
+        .exclude(winning_ballot__user__email="")
+        .order_by("drawn_at")
+        .values_list("pk", flat=True)
+    )
 
 
 def lottery_dates_overdue(*, now: datetime, today: date) -> list[date]:

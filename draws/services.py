@@ -12,7 +12,7 @@ from ballots.services import lottery_ensure
 from draws.beacon import BeaconValue, beacon_fetch
 from draws.errors import LotteryStillOpen
 from draws.models import Draw
-from draws.notifications import draw_committed
+from draws.notifications import draw_committed, winner_notifications_requeue
 from draws.selectors import ballot_pick, lottery_dates_undrawn
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,12 @@ def lottery_draw(*, lottery_date: date) -> Draw:
 def lottery_draw_closed() -> list[Draw]:
     """Draw every closed, undrawn day, oldest first: a scheduler that was down catches up.
 
-    The midnight run, every sweep and every worker start call this; with nothing pending it
-    costs one indexed query (lottery_dates_undrawn).
+    First, queue again any recent winner's email that was never queued. The midnight run,
+    every sweep and every worker start call this; with nothing pending it costs two indexed
+    queries (draw_ids_unnotified, lottery_dates_undrawn).
     """
+    # Before drawing: a draw made by this run has its email queued on commit already.
+    winner_notifications_requeue()
     today = lottery_today()
     pending = lottery_dates_undrawn(today=today)
     if not pending:

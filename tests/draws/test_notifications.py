@@ -1,6 +1,8 @@
 """The winner's email: exactly one per draw, retried while the mail server fails."""
 
 import socket
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from unittest import mock
 
@@ -10,8 +12,10 @@ from prometheus_client import REGISTRY
 
 from accounts.models import User
 from draws.models import Draw, WinnerNotification
+from draws.notifications import REQUEUE_WINDOW
 from draws.services import lottery_draw, lottery_draw_closed
 from draws.tasks import NOTIFY_MAX_RETRIES, draw_winner_notify, lottery_draw_closed_days
+from lottery_app.celery import app as celery_app
 from tests.conftest import PASSWORD, D, bearer_client, on, submit, the_day_after
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +229,117 @@ def test_a_mail_server_that_is_down_is_retried_like_one_that_refuses(participant
     assert len(delays) == NOTIFY_MAX_RETRIES
     assert "ConnectionRefusedError" in WinnerNotification.objects.get().last_error
     assert Draw.objects.filter(lottery__date=D).exists()
+
+
+# --- The broker down when the draw commits: the sweep queues the email again -------------
+
+
+@pytest.fixture
+def broker_down() -> Iterator[Callable[[], AbstractContextManager[None]]]:
+    """Within ``with broker_down():``, .delay() really connects to a closed local port.
+
+    Tasks are not run inline meanwhile (that would skip the broker); afterwards the app's
+    own broker and inline tasks come back.
+    """
+    conf = celery_app.conf
+    eager = conf.task_always_eager
+
+    def publish_to(url: str | None) -> None:
+        # The write URL, not broker_url: Celery reads CELERY_BROKER_URL from the environment
+        # first. The app caches its connection and producer pools: drop them.
+        conf["broker_write_url"] = url
+        celery_app._pool = None  # type: ignore[attr-defined]
+        celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+    @contextmanager
+    def down() -> Iterator[None]:
+        conf.task_always_eager = False
+        publish_to(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+        try:
+            yield
+        finally:
+            publish_to(None)
+            conf.task_always_eager = eager
+
+    yield down
+    publish_to(None)
+    conf.task_always_eager = eager
+
+
+def draw_while_the_broker_is_down(day, broker_down, caplog) -> Draw:
+    with on(the_day_after(day)), broker_down():
+        draw = lottery_draw(lottery_date=day)
+    # The draw committed; its on_commit enqueue really failed, so nothing was sent.
+    assert "Error 111 connecting to 127.0.0.1" in caplog.text
+    assert not WinnerNotification.objects.filter(draw=draw).exists()
+    return draw
+
+
+@pytest.mark.django_db(transaction=True)  # the email is queued only when the draw commits
+def test_a_winner_whose_email_could_not_be_queued_is_emailed_once_by_the_next_sweep(
+    participants, mailoutbox, broker_down, caplog
+):
+    submit_on(D, participants.values())
+    draw = draw_while_the_broker_is_down(D, broker_down, caplog)
+    assert mailoutbox == []
+
+    with on(the_day_after(D), hour=13):  # the broker is back; the sweep runs
+        lottery_draw_closed_days.apply(kwargs={"retry": False})
+    assert [mail.to for mail in mailoutbox] == [[winner_email(draw)]]
+    assert str(draw.winning_ballot_id) in mailoutbox[0].body
+    assert WinnerNotification.objects.get(draw=draw).state == "sent"
+
+    # Another sweep, and a duplicate delivery of the queued task (acks_late), send nothing.
+    with on(the_day_after(D), hour=14):
+        lottery_draw_closed_days.apply(kwargs={"retry": False})
+    draw_winner_notify.apply(args=(draw.pk,))
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_while_the_broker_is_still_down_draws_and_the_next_one_emails(
+    participants, mailoutbox, broker_down, caplog
+):
+    alice, bob = participants.values()
+    submit_on(D, [alice])
+    submit_on(D + timedelta(1), [bob])
+    draw_while_the_broker_is_down(D, broker_down, caplog)
+
+    # Still down: the re-queue fails, yet the sweep draws D + 1 (whose email fails too).
+    with on(D + timedelta(2)), broker_down():
+        assert [d.lottery.date for d in lottery_draw_closed()] == [D + timedelta(1)]
+    assert "the next sweep tries again" in caplog.text
+    with on(D + timedelta(2), hour=13):
+        lottery_draw_closed_days.apply(kwargs={"retry": False})
+
+    assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.com", "bob@example.com"]
+
+
+def test_the_sweep_does_not_email_a_winner_again(
+    participants, mailoutbox, django_capture_on_commit_callbacks
+):
+    submit_on(D, participants.values())
+    with on(the_day_after(D)), django_capture_on_commit_callbacks(execute=True):
+        lottery_draw(lottery_date=D)
+    assert len(mailoutbox) == 1
+
+    with on(the_day_after(D), hour=13), django_capture_on_commit_callbacks(execute=True):
+        lottery_draw_closed_days.apply(kwargs={"retry": False})
+
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_does_not_email_the_winner_of_a_draw_older_than_its_window(
+    participants, mailoutbox, broker_down, caplog
+):
+    submit_on(D, participants.values())
+    draw_while_the_broker_is_down(D, broker_down, caplog)
+    late = the_day_after(D) + REQUEUE_WINDOW + timedelta(days=1)
+
+    with on(late):
+        drawn = lottery_draw_closed_days.apply(kwargs={"retry": False}).get()
+
+    assert len(drawn) == (late - the_day_after(D)).days  # the days between, with no winner
+    assert mailoutbox == []
+    assert not WinnerNotification.objects.exists()

@@ -112,12 +112,17 @@ def test_a_starting_worker_asks_for_a_draw_of_every_closed_day():
 
 
 @pytest.mark.django_db
-def test_with_nothing_pending_the_sweep_costs_one_query(ballots_on, django_assert_num_queries):
+def test_with_nothing_pending_the_sweep_costs_two_queries(
+    ballots_on, django_assert_num_queries, django_capture_on_commit_callbacks, mailoutbox
+):
     ballots_on(D, 3)
     with on(the_day_after(D)):
-        assert len(lottery_draw_closed()) == 1
-        with django_assert_num_queries(1):
+        with django_capture_on_commit_callbacks(execute=True):  # the winner is emailed
+            assert len(lottery_draw_closed()) == 1
+        # Winners' emails never queued (none), then undrawn days (none).
+        with django_assert_num_queries(2):
             assert lottery_draw_closed() == []
+    assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db
