@@ -20,6 +20,12 @@ from tests.conftest import D, bearer_client, on, submit, the_day_after
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _no_ballot_quota(settings):
+    # One user races thousands of ballots here; the per-user limit is tested on its own.
+    settings.BALLOT_RATE_LIMIT_PER_MINUTE = 10**9
+
+
 def in_thread(target: Callable[[], None]) -> threading.Thread:
     """Run ``target`` on its own thread, hence its own database connection."""
 
