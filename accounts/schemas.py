@@ -1,7 +1,12 @@
 from datetime import datetime
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
+
+# An address as /docs and clients see it (format "email"); accounts.services checks it with
+# Django's validator, which accepts every address of that format.
+EmailAddress = Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"})]
 
 
 class RegisterIn(Schema):
@@ -23,8 +28,8 @@ class RegisterIn(Schema):
 class ProfileIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(
-        max_length=254, description="Where winner notifications go; an empty string removes it."
+    email: EmailAddress | Literal[""] = Field(
+        description="Where winner notifications go; an empty string removes it."
     )
 
 

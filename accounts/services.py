@@ -50,6 +50,9 @@ def user_email_set(*, user: User, email: str) -> User:
 
 
 def _email_clean(email: str) -> str:
+    if email and not email.strip():
+        # Only "" removes the address: blanks or a stray control character are a mistake.
+        raise InvalidInput("Enter a valid email address.")
     email = email.strip()
     if email:
         try:

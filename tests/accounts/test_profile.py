@@ -26,6 +26,7 @@ def test_an_empty_email_removes_the_address(auth_client):
     [
         {"email": "not-an-address"},
         {"email": "a@b"},
+        {"email": "\u000b"},  # blank is not the empty string that removes it
         {"email": "x" * 250 + "@example.com"},
         {"email": None},
         {},
