@@ -30,8 +30,8 @@ USER lottery
 EXPOSE 8000
 
 # Granian (a Rust HTTP server with keep-alive) running the WSGI app: two processes (one per
-# core) of eight threads each, as many as a process's connection pool (DATABASE_POOL_MAX_SIZE):
-# a ballot mostly waits for PostgreSQL's commit, and more commits in flight share each WAL
-# flush. `make bench-api`: 2 threads -> 8 took POST /ballots 0.23 -> 0.29 of the /docs floor.
+# core) of two threads each, so one thread's database wait overlaps the other's Python.
+# `make bench-api` on a quiet machine, same run, 2 vs 4 vs 8 threads: POST /ballots 1,595 /
+# 1,372 / 1,412 req/s with p99 30 / 47 / 283 ms (more threads only queue on the GIL).
 CMD ["granian", "--interface", "wsgi", "lottery_app.wsgi:application", \
-     "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--blocking-threads", "8"]
+     "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--blocking-threads", "2"]
