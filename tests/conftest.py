@@ -1,11 +1,13 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic, sleep
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from ninja_jwt.tokens import AccessToken
 
@@ -141,3 +143,22 @@ def ballots_on(auth_client: Client) -> Callable[[date, int], list[str]]:
 
 def the_day_after(day: date) -> date:
     return day + timedelta(days=1)
+
+
+def wait_until_a_query_waits_on_a_lock(what: str) -> None:
+    """Wait (30 s at most) until some session of the test database waits on a row lock.
+
+    PostgreSQL only: how a test knows that the request or task it started has reached the
+    lock the test holds. ``what`` names that query in the failure message.
+    """
+    deadline = monotonic() + 30
+    with connection.cursor() as cursor:
+        while monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            sleep(0.05)
+    raise AssertionError(f"{what} never waited for the lock")

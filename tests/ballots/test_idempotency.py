@@ -1,7 +1,6 @@
 """POST /ballots with an Idempotency-Key: a client may retry without doubling its ballot."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -9,7 +8,7 @@ from django.db import connection, transaction
 
 from ballots import services
 from ballots.models import Ballot
-from tests.conftest import D, bearer_client, on, submit
+from tests.conftest import D, bearer_client, on, submit, wait_until_a_query_waits_on_a_lock
 
 
 def submit_with_key(client, key: str, lottery_date: object = None):
@@ -122,7 +121,7 @@ def test_a_repeat_racing_the_first_request_waits_for_it_and_returns_its_ballot(u
         target=lambda: answers.append(_in_own_connection(client)), daemon=True
     )
     repeat.start()
-    _wait_until_a_backend_waits_on_a_lock()
+    wait_until_a_query_waits_on_a_lock("the repeat")
     release.set()
     holder.join(timeout=30)
     repeat.join(timeout=30)
@@ -160,17 +159,3 @@ def _in_own_connection(client):
             return submit_with_key(client, "race")
     finally:
         connection.close()
-
-
-def _wait_until_a_backend_waits_on_a_lock() -> None:
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the repeat never waited for the first request's key")

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from ballots.models import Ballot, Lottery
 from draws.models import Draw
+from tests.conftest import wait_until_a_query_waits_on_a_lock
 from tests.faults.cluster import SCALED, Cluster
 from tests.faults.relay import Relay
 
@@ -230,7 +231,7 @@ def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, b
     holder.start()
     assert held.wait(timeout=10)
     cluster.sleep_until(midnight)
-    _wait_for_a_blocked_query()
+    wait_until_a_query_waits_on_a_lock("the midnight draw")
     task_id = _last_received(cluster.log("worker"))
     cluster.kill("worker")
     killed_at = time.monotonic()
@@ -337,20 +338,6 @@ def _last_received(log: str) -> str:
     ids = re.findall(rf"Task {TASK}\[([0-9a-f-]+)\] received", log)
     assert ids, log
     return ids[-1]
-
-
-def _wait_for_a_blocked_query() -> None:
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.1)
-    raise AssertionError("the midnight draw never reached the held row")
 
 
 def _forget_queued_messages(client: redis.Redis) -> None:
