@@ -62,13 +62,21 @@ def _email_clean(email: str) -> str:
     return User.objects.normalize_email(email)
 
 
-def user_create_unvalidated(*, username: str, password: str) -> tuple[User, bool]:
-    """Create or reset a user without the password validators (the seed's test user only)."""
+def user_create_unvalidated(
+    *, username: str, password: str, email: str | None = None
+) -> tuple[User, bool]:
+    """Create or reset a user without the password validators.
+
+    Only for accounts whose password is published on purpose: the seed's test user and the
+    demo users (both refuse or are documented as development-only).
+    """
     user = User.objects.filter(username_key=username_key(username)).first()
     user = user or User(username=username)
     created = user.pk is None
     user.set_password(password)
     user.is_active = True
+    if email is not None:
+        user.email = email
     user.save()
     return user, created
 

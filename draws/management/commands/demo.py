@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import user_create_unvalidated
 from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.models import Ballot, Lottery
 from ballots.services import ballot_submit, lottery_ensure
@@ -46,11 +47,11 @@ class Command(BaseCommand):
         self._report(draws)
 
     def _user(self, username: str, password: str) -> User:
-        user = User.objects.filter(username__iexact=username).first() or User(username=username)
-        user.email = f"{username}@demo.example"  # winner emails show in make run's terminal
-        user.is_active = True
-        user.set_password(password)  # reset, so the printed password works on every run
-        user.save()
+        # Reset on every run, so the printed password works; winner emails show in make run's
+        # terminal.
+        user, _ = user_create_unvalidated(
+            username=username, password=password, email=f"{username}@demo.example"
+        )
         return user
 
     @transaction.atomic
