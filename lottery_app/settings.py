@@ -126,13 +126,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "server_side_binding": True,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # pooled, or a fresh connection per task
+    # Django's backend, but for how the pool checks a connection (see below).
+    DATABASES["default"]["ENGINE"] = "lottery_app.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     if env_bool("DATABASE_POOL", default=True):
-        # psycopg's pool keeps connections open across requests. CONN_HEALTH_CHECKS makes
-        # Django hand the pool ConnectionPool.check_connection: a connection that sat idle
-        # is checked with one empty query as it leaves the pool, so one that broke while idle
-        # (a PostgreSQL restart) is replaced instead of failing a request. Cost: README.
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # psycopg's pool keeps connections open across requests and checks each one as it
+        # leaves the pool, so one that broke while idle (a PostgreSQL restart) is replaced
+        # instead of failing a request. The check polls the socket and makes a round trip
+        # only when the server has said something (lottery_app.postgresql; cost: README).
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 2,
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),
