@@ -16,6 +16,10 @@ new rows must equal the ballots acknowledged (the 201s, and the ids in the batch
     BENCH_PORT=8123   BENCH_DURATION=20   BENCH_CONNECTIONS=32   BENCH_CACHE_URL=redis://.../13
     BENCH_ONLY=docs,ballot,...  (a subset of the phases below; the floor is always measured)
     BENCH_PROFILE=out.txt  (py-spy samples the server during POST /ballots; collapsed stacks)
+
+Where the CPU goes: for each endpoint, the CPU time the server's processes and PostgreSQL's
+processes used during its load, per request (Linux /proc). With both cores busy, these say
+which tier saturates first and what a request costs in each.
 """
 
 import http.client
@@ -105,6 +109,35 @@ def wrk(script: str, path: str, token: str = "", body: str = "") -> dict[str, fl
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     figures = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
     figures["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    return figures
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server (its process and workers) and by PostgreSQL."""
+    used = {"server": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process just ended
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry.name), int(fields[1])
+        tier = "server" if server_pid in (pid, ppid) else "postgres" if name == "postgres" else ""
+        if tier:
+            used[tier] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def with_cpu(server_pid: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """Run one load; add each tier's CPU microseconds per request to its figures."""
+    before = cpu_seconds(server_pid)
+    figures = run()
+    after = cpu_seconds(server_pid)
+    requests = figures["rps"] * DURATION
+    for tier in before:
+        figures[f"{tier}_us"] = (after[tier] - before[tier]) / requests * 1e6 if requests else 0
     return figures
 
 
@@ -206,6 +239,9 @@ def main() -> None:
     checks: list[tuple[str, int, int, int]] = []
     stored = 0
 
+    def load(*args: str) -> dict[str, float]:
+        return with_cpu(server.pid, lambda: wrk(*args))
+
     def phase(name: str) -> bool:
         wanted = not only or name in only
         if wanted:
@@ -224,24 +260,24 @@ def main() -> None:
         draw_a_past_day("bench")
         batch = has_path("/ballots/batch")
 
-        results["GET /docs (floor, first)"] = wrk("get.lua", "/docs")
+        results["GET /docs (floor, first)"] = load("get.lua", "/docs")
         if phase("ballot"):
             before = count_ballots()
-            load = lambda: wrk("post.lua", "/ballots", access, "{}")  # noqa: E731
-            results["POST /ballots"] = profiled(server.pid, load) if PROFILE else load()
+            ballots = lambda: load("post.lua", "/ballots", access, "{}")  # noqa: E731
+            results["POST /ballots"] = profiled(server.pid, ballots) if PROFILE else ballots()
             stored = count_ballots() - before
         if phase("draw"):
-            results[f"GET /draws/{DRAWN_DAY}"] = wrk("get.lua", f"/draws/{DRAWN_DAY}")
+            results[f"GET /draws/{DRAWN_DAY}"] = load("get.lua", f"/draws/{DRAWN_DAY}")
         if phase("draws"):
-            results["GET /draws"] = wrk("get.lua", "/draws")
+            results["GET /draws"] = load("get.lua", "/draws")
         if phase("lotteries"):
-            results["GET /lotteries"] = wrk("get.lua", "/lotteries")
+            results["GET /lotteries"] = load("get.lua", "/lotteries")
         if batch and phase("batch"):
             body = json.dumps({"count": BATCH})
-            results[f"POST /ballots/batch x{BATCH}"] = wrk(
+            results[f"POST /ballots/batch x{BATCH}"] = load(
                 "post.lua", "/ballots/batch", access, body
             )
-        results["GET /docs (floor, last)"] = wrk("get.lua", "/docs")
+        results["GET /docs (floor, last)"] = load("get.lua", "/docs")
         if phase("check"):
             checks.append(("POST /ballots, 32 x 100", *exact_check(access)))
             if batch:
@@ -263,11 +299,13 @@ def report(
     print(f"\nfloor: GET /docs {' -> '.join(f'{f:.0f}' for f in floors)} req/s, mean {floor:.0f}")
     print(
         f"{'endpoint':<30} {'req/s':>8} {'x floor':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}"
+        f" {'server CPU':>11} {'PG CPU':>8}"
     )
     for name, r in results.items():
         print(
             f"{name:<30} {r['rps']:>8.0f} {r['rps'] / floor:>8.2f} {r['p50_ms']:>7.1f} "
-            f"{r['p99_ms']:>7.1f} {r['non_2xx']:>8.0f}"
+            f"{r['p99_ms']:>7.1f} {r['non_2xx']:>8.0f} "
+            f"{r['server_us']:>8.0f} us {r['postgres_us']:>5.0f} us"
         )
     failed = False
     ballots = results.get("POST /ballots")
