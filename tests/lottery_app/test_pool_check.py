@@ -77,3 +77,24 @@ def test_a_notification_does_not_cost_a_healthy_connection(idle):
     connection_check(idle)  # readable, so it makes the round trip, which succeeds
 
     assert idle.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_djangos_pool_hands_out_a_working_connection_after_the_server_ended_its_own(idle):
+    pool = connection.pool  # type: ignore[attr-defined]  # PostgreSQL's wrapper has one
+    idle_in_pool = pool.get_stats()["pool_available"]
+    assert idle_in_pool >= 1
+    held = [pool.getconn() for _ in range(idle_in_pool)]  # all a request could be handed
+    ended = {conn.info.backend_pid for conn in held}
+    for conn in held:
+        pool.putconn(conn)
+    for pid in ended:  # what a PostgreSQL restart does to every idle connection
+        idle.execute("SELECT pg_terminate_backend(%s)", [pid])
+    for conn in held:
+        wait_readable(conn)
+
+    conn = pool.getconn()
+    try:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert conn.info.backend_pid not in ended
+    finally:
+        pool.putconn(conn)
