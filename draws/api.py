@@ -2,21 +2,23 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
-from ninja.pagination import paginate
 
 from draws import selectors
-from draws.schemas import BallotIdFilters, BallotIdPage, DrawOut, ProofOut
+from draws.schemas import BallotIdFilters, BallotIdPage, DrawOut, DrawPage, ProofOut
 from lottery_app.http_cache import IMMUTABLE, list_cache_control
+from lottery_app.pagination import LimitOffsetPagination
 from lottery_app.schemas import IsoDate, errors
 
 router = Router(tags=["draws"])
 
 
-@router.get("", response={200: list[DrawOut], **errors(400, 422, 503)})
-@paginate
-def draw_list(request: HttpRequest, response: HttpResponse) -> object:
+@router.get("", response={200: DrawPage, **errors(400, 422, 503)})
+def draw_list(request: HttpRequest, page: Query[LimitOffsetPagination.Input]) -> HttpResponse:
+    """Results of past lotteries, newest first."""
+    body = selectors.draw_page_rendered(limit=page.limit, offset=page.offset)
+    response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = list_cache_control()
-    return selectors.draw_list()
+    return response
 
 
 @router.get("/{lottery_date}", response={200: DrawOut, **errors(404, 422, 503)})

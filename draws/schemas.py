@@ -43,6 +43,11 @@ class DrawOut(Schema):
         return draw.beacon_randomness or None
 
 
+class DrawPage(Schema):
+    items: list[DrawOut]
+    count: int = Field(description="How many days have been drawn.")
+
+
 class ProofOut(Schema):
     ballot_id: UUID
     date: dt.date = Field(validation_alias="lottery_date")

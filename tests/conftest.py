@@ -13,7 +13,7 @@ from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 from ballots.models import Ballot
-from draws.selectors import draw_rendered
+from draws.selectors import rendered_results_forget
 from lottery_app.celery import app as celery_app
 
 PASSWORD = "correct-horse-battery-staple"
@@ -24,10 +24,10 @@ def _fast_hashing_and_clean_cache(settings):
     # PBKDF2's production cost would dominate the suite; the hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    draw_rendered.cache_clear()  # the per-process cache of drawn results: each test's own
+    rendered_results_forget()  # the per-process caches of drawn results: each test's own
     yield
     cache.clear()
-    draw_rendered.cache_clear()
+    rendered_results_forget()
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,7 @@ def forget_rendered_results() -> None:
     A drawn result never changes, so each process renders it once (draws.selectors); a
     tampered database is what a restarted server would then serve.
     """
-    draw_rendered.cache_clear()
+    rendered_results_forget()
 
 
 @pytest.fixture

@@ -131,6 +131,21 @@ def test_a_new_draw_appears_in_the_list_at_once(client, ballots_on):
     assert second["ETag"] != first["ETag"]
 
 
+def test_a_page_of_results_is_rendered_once_per_version_of_the_list(
+    client, drawn_day, django_assert_num_queries
+):
+    first = client.get("/draws?limit=5")
+    with django_assert_num_queries(1):  # the list's version, nothing else
+        again = client.get("/draws?limit=5")
+    other_page = client.get("/draws?limit=5&offset=1")
+
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again.json()["count"] == 1
+    assert [item["ballot_count"] for item in again.json()["items"]] == [3]
+    assert other_page.json() == {"items": [], "count": 1}
+
+
 def test_private_answers_get_no_public_validators(auth_client):
     with at("2026-11-28T12:00:00+00:00"):
         response = auth_client.get("/ballots")
