@@ -35,8 +35,10 @@ ELEMENT_BYTES = 256
 HALF_N = (N - 1) // 2
 # Rounds of the proof answered from checkpoints kept during evaluation: 2**8 + 1 elements
 # (66 KB) make the proof cost about 2**(t - 8) squarings plus a few thousand exponentiations,
-# under 1 % of the evaluation at the default delay.
+# under 1 % of the evaluation at the default delay. Below 2**12 squarings the checkpoints'
+# exponentiations would cost more than squaring again, so short delays keep none.
 CHECKPOINT_LEVELS = 8
+DIRECT_BELOW_LOG2 = 12
 
 
 def normalize(value: int) -> int:
@@ -114,7 +116,7 @@ def evaluate(
     are the checkpoints the proof is built from.
     """
     square = _square_native if native and gmpy2 is not None else _square_python
-    levels = min(delay_log2, CHECKPOINT_LEVELS)
+    levels = max(0, min(CHECKPOINT_LEVELS, delay_log2 - DIRECT_BELOW_LOG2))
     segment = 1 << (delay_log2 - levels)
     checkpoints = [x]
     for done in range(1, (1 << levels) + 1):
