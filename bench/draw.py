@@ -117,6 +117,8 @@ def reset(day: date) -> None:
     from ballots.models import Lottery
     from draws.models import Draw
 
+    # The chain protects a draw that another follows: unlink it first (bench data only).
+    Draw.objects.filter(previous__lottery__date=day).update(previous=None)
     Draw.objects.filter(lottery__date=day).delete()
     Lottery.objects.filter(date=day).update(state=Lottery.State.CLOSED)
 

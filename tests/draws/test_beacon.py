@@ -1,7 +1,6 @@
 """The public-randomness hook, against a fake drand beacon: a real HTTP server on port 0."""
 
 import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.management import CommandError, call_command
 
-from ballots.models import Lottery
+from draws import vdf
 from draws.models import Draw
 from draws.services import lottery_draw
 from tests.conftest import D, forget_rendered_results, on, the_day_after
@@ -91,10 +90,9 @@ def test_the_draw_mixes_in_the_round_after_midnight_and_the_verifier_checks_it(
 
     assert draw.beacon_round == expected_round()
     assert draw.beacon_randomness == beacon.randomness(expected_round())
-    seed = bytes(Lottery.objects.get(date=D).seed)
-    message = f"{D}|9|{draw.merkle_root}|{draw.beacon_randomness}".encode()
-    digest = hmac.new(seed, message, hashlib.sha256).digest()
-    assert draw.winning_index == int.from_bytes(digest, "big") % 9
+    # The beacon's value is mixed into the winner, after the delay function's output.
+    y = int(draw.vdf_output, 16)
+    assert draw.winning_index == vdf.winner_index(output=y, count=9, beacon=draw.beacon_randomness)
 
     def verify(*extra: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-I", "-S", str(VERIFIER), live_server.url, str(D)]
