@@ -43,6 +43,11 @@ def vdf_delay_default() -> int:
     return settings.LOTTERY_VDF_DELAY_LOG2
 
 
+def beacon_delay_default() -> int | None:
+    """The beacon is part of a day's policy only when one is configured as the day is made."""
+    return settings.LOTTERY_BEACON_DELAY_SECONDS if settings.LOTTERY_BEACON_URL else None
+
+
 class Lottery(models.Model):
     """One lottery day. Its state moves open -> closed -> drawn and never back.
 
@@ -69,6 +74,9 @@ class Lottery(models.Model):
     rule = models.CharField(max_length=32, choices=Rule.choices, default=Rule.UNICORN)
     # log2 of the delay function's squarings; null for the hmac-sha256 rule.
     vdf_delay_log2 = models.PositiveSmallIntegerField(null=True, default=vdf_delay_default)
+    # The beacon round mixed into the winner: the first one published this many seconds
+    # after the close (draws.beacon); null when the day's policy has no beacon.
+    beacon_delay_seconds = models.PositiveIntegerField(null=True, default=beacon_delay_default)
 
     class Meta:
         verbose_name_plural = "lotteries"

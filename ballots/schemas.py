@@ -58,6 +58,9 @@ class LotteryOut(Schema):
         description="The delay function's delay, 2**vdf_delay_log2 squarings over the day's "
         "closing Merkle root; part of the day's policy, never chosen at draw time."
     )
+    beacon_delay_seconds: int | None = Field(
+        description="With a beacon: its round is the first published this long after the close."
+    )
     seed_commitment: str | None = Field(
         description="hmac-sha256 days only: SHA-256 (hex) of the day's secret seed."
     )

@@ -44,8 +44,16 @@ class DrawOut(Schema):
     )
     vdf_output: str | None = Field(description="y, 512 hex digits, once drawn.")
     vdf_proof: list[str] = Field(description="Pietrzak's proof of y: vdf_delay_log2 elements.")
+    beacon_delay_seconds: int | None = Field(
+        validation_alias="lottery.beacon_delay_seconds",
+        description="The day's policy: the beacon round is the first one published this long "
+        "after closes_at; null when the day has no beacon.",
+    )
     beacon_round: int | None = Field(description="The public-randomness round mixed in, if any.")
     beacon_randomness: str | None = Field(description="That round's randomness (hex), if any.")
+    beacon_signature: str | None = Field(
+        description="That round's BLS signature (hex); its randomness is SHA-256 of it."
+    )
     height: int | None = Field(description="The draw's place in the chain of draws (0 first).")
     previous_date: dt.date | None = Field(description="The day of the draw this one follows.")
     previous_record_hash: str | None = Field(description="That draw's record_hash.")
@@ -74,6 +82,10 @@ class DrawOut(Schema):
     @staticmethod
     def resolve_beacon_randomness(draw: Draw) -> str | None:
         return draw.beacon_randomness or None
+
+    @staticmethod
+    def resolve_beacon_signature(draw: Draw) -> str | None:
+        return draw.beacon_signature or None
 
     @staticmethod
     def resolve_previous_date(draw: Draw) -> dt.date | None:

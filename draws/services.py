@@ -2,7 +2,6 @@ import logging
 from datetime import date, timedelta
 from time import monotonic, perf_counter
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -220,6 +219,7 @@ def _draw_decide(draw: Draw, *, beacon: BeaconValue | None) -> None:
     draw.computing_until = None
     draw.beacon_round = beacon.round if beacon else None
     draw.beacon_randomness = beacon.randomness if beacon else ""
+    draw.beacon_signature = beacon.signature if beacon else ""
     if draw.ballot_count == 0:
         return
     if draw.rule == Lottery.Rule.UNICORN:
@@ -270,7 +270,8 @@ def _log_drawn(draw: Draw) -> None:
 
 
 def _beacon_for(draw: Draw) -> BeaconValue | None:
-    """The day's public randomness, asked outside every lock: no HTTP call while others wait."""
-    if not settings.LOTTERY_BEACON_URL:
+    """The day's public randomness, when its policy has a beacon; asked outside every lock."""
+    delay_seconds = draw.lottery.beacon_delay_seconds
+    if delay_seconds is None:
         return None
-    return beacon_fetch(lottery_date=draw.lottery.date)
+    return beacon_fetch(lottery_date=draw.lottery.date, delay_seconds=delay_seconds)

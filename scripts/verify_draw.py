@@ -13,8 +13,14 @@ Options:
   --record FILE      keep what this run saw (each open day's policy, each closed day's count
                      and root, each draw's record hash) in FILE, and fail if the server now
                      contradicts what an earlier run kept
-  --beacon-url URL   re-read the public-randomness round from the beacon itself
+  --beacon-url URL   take the beacon's genesis, period and public key from its own /info
+                     (the default is drand's quicknet, built in) and re-read the round there
   --require-beacon   fail a day drawn without a beacon round
+
+A beacon round is checked offline: it must be the round the rule fixes from the close and
+the day's published beacon delay, its randomness the SHA-256 of its signature, and the
+signature a BLS signature of the round by the beacon's key. That last check needs the
+py_ecc package; without it the verifier says so and checks everything else.
 
 Prints one line per check. Exits 0 when every check passed, 1 when one failed (a value that
 does not match, or is not in its one canonical form), 2 when the server's answer cannot be
@@ -35,7 +41,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +66,16 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 HEX_ELEMENT = re.compile(r"[0-9a-f]{512}")
 HEX_BEACON = re.compile(r"[0-9a-f]{2,128}")
+HEX_SIGNATURE = re.compile(r"[0-9a-f]{96}")  # a compressed BLS12-381 G1 point
+# drand's quicknet (League of Entropy mainnet): BLS12-381 signatures on G1, RFC 9380.
+QUICKNET = {
+    "genesis_time": 1692803367,
+    "period": 3,
+    "public_key": "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c"
+    "3ac6a5776a2d1064510d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a"
+    "4bc09e76eae8991ef5ece45a",
+}
+BLS_DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -197,8 +213,12 @@ class Draw:
             raise Refused(f"winning_index {self.index} is not below ballot_count {self.count}")
         self.beacon_round = optional_integer(answer, "beacon_round")
         self.beacon = optional_text(answer, "beacon_randomness", HEX_BEACON) or ""
-        if (self.beacon_round is None) != (not self.beacon):
-            raise Refused("beacon_round and beacon_randomness go together")
+        self.beacon_signature = optional_text(answer, "beacon_signature", HEX_SIGNATURE) or ""
+        self.beacon_delay = optional_integer(answer, "beacon_delay_seconds")
+        if len({self.beacon_round is None, not self.beacon, not self.beacon_signature}) != 1:
+            raise Refused("beacon_round, beacon_randomness and beacon_signature go together")
+        if (self.beacon_round is None) != (self.beacon_delay is None):
+            raise Refused("a beacon round is drawn exactly when the day's policy has one")
         self.height = integer(answer, "height")
         self.previous_date = optional_text(answer, "previous_date", DATE)
         self.previous_hash = optional_text(answer, "previous_record_hash", HEX64)
@@ -512,26 +532,95 @@ def check_beacon(checks: Checks, draw: Draw, beacon_url: str | None, required: b
         else:
             note("no public-randomness beacon was mixed into this draw")
         return
+    assert draw.beacon_delay is not None
     if beacon_url is None:
-        note(f"beacon round {draw.beacon_round} taken as published (--beacon-url checks)")
-        return
-    base = beacon_url.rstrip("/")
-    value = get_json(f"{base}/public/{draw.beacon_round}")
-    checks.check(
-        f"beacon round {draw.beacon_round} is what the beacon published",
-        str(field(value, "randomness")).lower() == draw.beacon,
-    )
-    info = get_json(f"{base}/info")
-    genesis, period = field(info, "genesis_time"), field(info, "period")
-    if type(genesis) is not int or type(period) is not int:
+        chain, source = QUICKNET, "drand quicknet (built in; --beacon-url for another beacon)"
+    else:
+        chain, source = get_json(f"{beacon_url.rstrip('/')}/info"), beacon_url
+    genesis, period = field(chain, "genesis_time"), field(chain, "period")
+    public_key = field(chain, "public_key")
+    if type(genesis) is not int or type(period) is not int or period < 1:
         raise Unusable("the beacon's /info has no integer genesis_time and period")
-    published = genesis + (draw.beacon_round - 1) * period
-    closed = datetime.fromisoformat(str(draw.closes_at)).timestamp()
+    note(f"beacon: {source}")
+    closes = _day_close(draw)
+    after = closes + draw.beacon_delay
+    expected = max(1, -(-(after - genesis) // period) + 1)
     checks.check(
-        "the beacon round came after the day closed",
-        published >= closed,
-        f"published {datetime.fromtimestamp(published, UTC).isoformat()}",
+        "the beacon round is the one the rule fixes",
+        draw.beacon_round == expected,
+        f"the first round {draw.beacon_delay} s after the close is {expected}",
     )
+    signature = bytes.fromhex(draw.beacon_signature)
+    checks.check(
+        "the beacon randomness is SHA-256 of its signature",
+        hashlib.sha256(signature).hexdigest() == draw.beacon,
+    )
+    valid = bls_valid(str(public_key), draw.beacon_round, signature)
+    if valid is None:
+        note(
+            "the beacon's BLS signature is NOT checked: that needs the py_ecc package "
+            "(pip install py_ecc); every other check ran"
+        )
+    else:
+        checks.check(f"the beacon's BLS signature of round {draw.beacon_round}", valid)
+    if beacon_url is not None:
+        value = get_json(f"{beacon_url.rstrip('/')}/public/{draw.beacon_round}")
+        checks.check(
+            f"beacon round {draw.beacon_round} is what the beacon published",
+            str(field(value, "randomness")).lower() == draw.beacon,
+        )
+
+
+def _day_close(draw: Draw) -> int:
+    """The draw's closes_at, which must be the midnight that ends its date, as a timestamp."""
+    try:
+        closes = datetime.fromisoformat(str(draw.closes_at))
+    except ValueError:
+        raise Refused(f"closes_at is not an ISO 8601 time: {draw.closes_at!r}") from None
+    next_day = (datetime.fromisoformat(draw.date) + timedelta(days=1)).date()
+    if closes.tzinfo is None or closes.time() != time(0) or closes.date() != next_day:
+        raise Refused(f"closes_at {draw.closes_at} is not the midnight that ends {draw.date}")
+    return int(closes.timestamp())
+
+
+def bls_valid(public_key: str, round_: int, signature: bytes) -> bool | None:
+    """drand's unchained G1 scheme: e(signature, g2) == e(H(SHA-256(round)), public key).
+
+    None when py_ecc, the one package this needs, is not installed.
+    """
+    try:
+        from py_ecc.bls.hash_to_curve import hash_to_G1
+        from py_ecc.bls.point_compression import decompress_G1, decompress_G2
+        from py_ecc.bls.typing import G1Compressed, G2Compressed
+        from py_ecc.optimized_bls12_381 import (
+            FQ12,
+            G2,
+            curve_order,
+            final_exponentiate,
+            is_inf,
+            multiply,
+            neg,
+            pairing,
+        )
+    except ImportError:
+        return None
+    try:
+        key = bytes.fromhex(public_key)
+        if len(key) != 96:
+            return False
+        point = decompress_G1(G1Compressed(int.from_bytes(signature, "big")))
+        halves = (int.from_bytes(key[:48], "big"), int.from_bytes(key[48:], "big"))
+        key_point = decompress_G2(G2Compressed(halves))
+    except ValueError:
+        return False
+    if not is_inf(multiply(point, curve_order)):  # not in the prime-order subgroup
+        return False
+    message = hashlib.sha256(round_.to_bytes(8, "big")).digest()
+    hashed = hash_to_G1(message, BLS_DST, hashlib.sha256)  # type: ignore[arg-type]
+    product = pairing(key_point, hashed, final_exponentiate=False) * pairing(
+        neg(G2), point, final_exponentiate=False
+    )
+    return bool(final_exponentiate(product) == FQ12.one())
 
 
 # --- What earlier runs saw ----------------------------------------------------------------
@@ -579,19 +668,29 @@ def record_open_days(checks: Checks, record: Record, base: str) -> None:
             checks,
             date,
             rule=field(day, "rule"),
+            closes_at=field(day, "closes_at"),
+            beacon_delay_seconds=optional_integer(day, "beacon_delay_seconds"),
             vdf_delay_log2=optional_integer(day, "vdf_delay_log2"),
             seed_commitment=optional_text(day, "seed_commitment", HEX64),
         )
 
 
 def record_draw(checks: Checks, record: Record, draw: Draw) -> None:
-    record.see(checks, draw.date, ballot_count=draw.count, merkle_root=draw.root, rule=draw.rule)
+    record.see(
+        checks,
+        draw.date,
+        ballot_count=draw.count,
+        merkle_root=draw.root,
+        rule=draw.rule,
+        closes_at=draw.closes_at,
+    )
     if draw.state != "drawn":
         return
     record.see(
         checks,
         draw.date,
         vdf_delay_log2=draw.delay_log2,
+        beacon_delay_seconds=draw.beacon_delay,
         seed_commitment=draw.commitment or None,
         record_hash=draw.record_hash,
     )
