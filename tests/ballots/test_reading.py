@@ -118,6 +118,7 @@ def test_lotteries_lists_the_open_window_with_closing_times(client, db, settings
         "status": "open",
         "rule": "unicorn-pietrzak-rsa2048",
         "vdf_delay_log2": 8,
+        "beacon_delay_seconds": None,
         "seed_commitment": None,
     }
     assert {item["status"] for item in body} == {"open"}
