@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from ballots.models import Lottery
+from ballots.services import lottery_ensure
 from draws.models import Draw
 from draws.services import lottery_draw, lottery_draw_closed
 from draws.tasks import lottery_draw_closed_days
@@ -126,11 +127,13 @@ def test_with_nothing_pending_the_sweep_costs_two_queries(
 
 
 @pytest.mark.django_db
-def test_the_sweep_draws_a_past_day_that_has_no_lottery_row(client):
-    # Nobody ever submitted: no rows at all, yet yesterday must get its (empty) result.
+def test_the_sweep_leaves_a_day_alone_whose_row_was_made_after_its_midnight(client):
+    # Its commitment was never public while the day was open: no ballot could have been
+    # placed, and a result would claim a lottery that never took place.
     with on(D):
-        assert [draw.lottery.date for draw in lottery_draw_closed()] == [D - timedelta(1)]
-    assert client.get(f"/draws/{D - timedelta(1)}").json()["ballot_count"] == 0
+        lottery_ensure(lottery_dates=[D - timedelta(1)])
+        assert lottery_draw_closed() == []
+    assert client.get(f"/draws/{D - timedelta(1)}").status_code == 404
 
 
 @pytest.mark.django_db
