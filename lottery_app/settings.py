@@ -10,12 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dj_database_url
 import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from lottery_app.env import (
+    database_url_parse,
     email_url_parse,
     env_bool,
     env_choice,
@@ -101,11 +101,18 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 # Persistent connections: opening one per request costs ~4 ms and caps throughput.
 # (PostgreSQL uses psycopg's pool instead; see below.)
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
-}
+DATABASES = {"default": database_url_parse("DATABASE_URL", DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _sqlite_folder = Path(DATABASES["default"]["NAME"]).parent
+    # Only the embedded mode's own folder is made here: any other missing folder is a typo
+    # in DATABASE_URL, and creating it would hide the database in a surprising place.
+    if _sqlite_folder.resolve() == VAR_DIR.resolve():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+    elif not _sqlite_folder.is_dir():
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={DATABASE_URL!r}: the folder {str(_sqlite_folder)!r} does not exist; "
+            "create it, or use sqlite:////absolute/path/db.sqlite3 (four slashes)."
+        )
     DATABASES["default"]["OPTIONS"] = {
         # Web, worker and beat processes share one file: WAL lets readers run beside the
         # writer, IMMEDIATE takes the write lock at BEGIN (no lock-upgrade deadlocks) and
