@@ -264,7 +264,9 @@ EMAIL_USE_SSL = _email.use_ssl
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)  # seconds; a hung server is a failure
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "Lottery <lottery@localhost>")
 # Where the API is reachable for people reading the email (links to results and proofs).
-LOTTERY_PUBLIC_URL = env_str("LOTTERY_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# By default the port `make run` serves (PORT), so the links work on a second instance too.
+PORT = env_int("PORT", 8000, minimum=1)
+LOTTERY_PUBLIC_URL = env_str("LOTTERY_PUBLIC_URL", f"http://localhost:{PORT}").rstrip("/")
 if not LOTTERY_PUBLIC_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"LOTTERY_PUBLIC_URL={LOTTERY_PUBLIC_URL!r}: expected http(s)://...")
 

@@ -89,7 +89,7 @@ def refuse_password(conn: socket.socket) -> None:
         conn.recv(1, socket.MSG_WAITALL)  # 'p'
         (length,) = struct.unpack("!i", conn.recv(4, socket.MSG_WAITALL))
         conn.recv(length - 4, socket.MSG_WAITALL)
-        fields = b"SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user \"ann\"\0\0"
+        fields = b'SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "ann"\0\0'
         conn.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
     except OSError:
         pass
