@@ -72,6 +72,8 @@ MIDDLEWARE = [
     # tokens and no session (lottery_app.middleware says why and what it saves).
     "lottery_app.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside CommonMiddleware, which still turns a 404 for /admin into a redirect to /admin/.
+    "lottery_app.views.debug_not_found_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "lottery_app.middleware.AdminAuthenticationMiddleware",
     "lottery_app.middleware.AdminMessageMiddleware",
@@ -349,8 +351,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- Production hardening (only tightens) -----------------------------------------------
 
 if not DEBUG:
-    # TLS ends at the proxy in front of the web server, which sets X-Forwarded-Proto.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS ends at the proxy in front of the web server, which sets X-Forwarded-Proto. With
+    # no proxy (NUM_PROXIES=0) the header comes from the client itself, and believing it
+    # would let anyone skip the HTTPS redirect by sending "X-Forwarded-Proto: https".
+    if NUM_PROXIES > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     # Orchestrators probe the container over plain HTTP, and Prometheus scrapes it directly
     # over the internal network (the bearer token still guards /metrics).
