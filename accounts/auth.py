@@ -51,7 +51,7 @@ class BearerAuth(HttpBearer):
     # The Authorize dialog's text in /docs.
     openapi_bearerFormat = "JWT"
     openapi_description = (
-        "The `access` token from `POST /token/pair`, pasted without \"Bearer \" (it is added "
+        'The `access` token from `POST /token/pair`, pasted without "Bearer " (it is added '
         "for you). It lasts 15 minutes (`JWT_ACCESS_MINUTES`); `POST /token/refresh` with the "
         "`refresh` token gives a new one. A refresh token pasted here is refused."
     )
