@@ -122,7 +122,7 @@ get-token-test-user: ## Print test_user's access and refresh tokens from the ser
 fuzz: $(SYNCED) ## schemathesis: every check and phase on every operation, on PostgreSQL
 	$(RUN) python scripts/fuzz.py
 
-# --- Benchmarks (print figures; targets in README) ---------------------------------------
+# --- Benchmarks (print figures; their figures and targets in docs/scaling.md) -----------
 
 .PHONY: bench-api
 bench-api: $(SYNCED) ## Serve like production (Granian, PostgreSQL); wrk each endpoint vs the /docs floor

@@ -25,7 +25,7 @@ class DrawOut(Schema):
     )
     merkle_root: str = Field(
         description="Root of the Merkle tree over the day's ballot ids in canonical order "
-        "(README: Verifying a draw); empty for draws made before draws were verifiable."
+        "(docs/verifying.md); empty for draws made before draws were verifiable."
     )
     winning_index: int | None = Field(
         description="The winner's position in canonical order: HMAC-SHA256(seed, "

@@ -142,7 +142,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # psycopg's pool keeps connections open across requests and checks each one as it
         # leaves the pool, so one that broke while idle (a PostgreSQL restart) is replaced
         # instead of failing a request. The check polls the socket and makes a round trip
-        # only when the server has said something (lottery_app.postgresql; cost: README).
+        # only when the server has said something (lottery_app.postgresql; cost: docs/scaling.md).
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 2,
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),
