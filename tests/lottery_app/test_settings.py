@@ -63,6 +63,22 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
+def open_yesterday(env: dict[str, str]) -> None:
+    """In a fresh database, make yesterday a day that was open (its row made yesterday).
+
+    A day never open gets no draw; a test that wants `manage.py draw` to draw something
+    opens it first.
+    """
+    code = (
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from ballots.calendar import lottery_today; from ballots.models import Lottery; "
+        "Lottery.objects.create(date=lottery_today() - timedelta(days=1), "
+        "created_at=timezone.now() - timedelta(days=1))"
+    )
+    result = run_manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", env={"DEBUG": "false"})
 
