@@ -176,31 +176,40 @@ def ballot_id_page(*, lottery_date: date, after: UUID | None, limit: int) -> lis
 def lottery_dates_undrawn(*, today: date) -> list[date]:
     """The closed days (before ``today``) that were open and have no result, oldest first.
 
-    A day counts only if its row, and with it its seed commitment, existed before its
-    midnight: a day nobody ever saw (before a fresh install's first start, or a gap of more
-    than a week with the server down and nobody looking) had no public commitment and no
-    ballots, so it gets no result rather than an empty draw. One query on the partial index
-    of undrawn days, however many years are drawn.
+    A day counts if its row, and with it its seed commitment, existed before its midnight,
+    or if it took a ballot (a request that began before midnight may make the row just
+    after it; every accepted ballot is drawn). A day nobody ever saw (before a fresh
+    install's first start, or a gap of more than a week with the server down and nobody
+    looking) had no public commitment and no ballots, so it gets no result rather than an
+    empty draw. One query on the partial index of undrawn days, however many years are drawn.
     """
     rows = (
         Lottery.objects.filter(date__lt=today)
         .exclude(state=Lottery.State.DRAWN)
+        .annotate(took_ballots=_took_ballots())
         .order_by()  # the model's ordering would add a sort for nothing
-        .values_list("date", "created_at")
+        .values_list("date", "created_at", "took_ballots")
     )
-    return sorted(day for day, created_at in rows if _made_before_close(day, created_at))
+    return sorted(day for day, created_at, took in rows if _was_open(day, created_at, took))
 
 
 def lottery_was_open(*, lottery_date: date) -> bool:
-    """Whether ``lottery_date`` was open with its commitment public: its row predates its close."""
-    created_at = (
-        Lottery.objects.filter(date=lottery_date).values_list("created_at", flat=True).first()
+    """Whether ``lottery_date`` was open with its commitment public (see lottery_dates_undrawn)."""
+    row = (
+        Lottery.objects.filter(date=lottery_date)
+        .annotate(took_ballots=_took_ballots())
+        .values_list("created_at", "took_ballots")
+        .first()
     )
-    return created_at is not None and _made_before_close(lottery_date, created_at)
+    return row is not None and _was_open(lottery_date, *row)
 
 
-def _made_before_close(lottery_date: date, created_at: datetime) -> bool:
-    return created_at < closes_at(lottery_date)
+def _took_ballots() -> Exists:
+    return Exists(Ballot.objects.filter(lottery=OuterRef("pk")))
+
+
+def _was_open(lottery_date: date, created_at: datetime, took_ballots: bool) -> bool:
+    return took_ballots or created_at < closes_at(lottery_date)
 
 
 def draw_ids_unnotified(*, since: datetime) -> list[int]:
