@@ -16,12 +16,21 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.models import TokenUser
-from ninja_jwt.tokens import AccessToken
+from ninja_jwt.tokens import AccessToken, UntypedToken
 
 from accounts.models import User
 from lottery_app.errors import Unauthorized
 
 INVALID_TOKEN = "Given token not valid for any token type"  # noqa: S105 - a message
+# The two mistakes Swagger UI's Authorize dialog invites, each told apart from a bad token.
+REFRESH_NOT_ACCESS = (
+    "This is a refresh token. Send the access token from POST /token/pair, or trade this one "
+    "for a new access token at POST /token/refresh."
+)
+BEARER_TWICE = (
+    'The token starts with "Bearer ": paste the access token alone (Authorize in /docs, '
+    'like the Authorization header, puts "Bearer " in front of it once).'
+)
 
 _MAX_USER_ID = 2**63 - 1  # the largest BigAutoField
 
@@ -39,16 +48,26 @@ def token_user_id(payload: Any) -> int | None:
 
 
 class BearerAuth(HttpBearer):
+    # The Authorize dialog's text in /docs.
+    openapi_bearerFormat = "JWT"
+    openapi_description = (
+        'The `access` token from `POST /token/pair`, pasted without "Bearer " (it is added '
+        "for you). It lasts 15 minutes (`JWT_ACCESS_MINUTES`); `POST /token/refresh` with the "
+        "`refresh` token gives a new one. A refresh token pasted here is refused."
+    )
+
     def __init__(self, *, load_user: bool) -> None:
         super().__init__()
         self.load_user = load_user
 
     def authenticate(self, request: HttpRequest, token: str) -> TokenUser | User:
         # Raised rather than returning None, so the 401 says why (the API's error handler).
+        if token[:7].lower() == "bearer ":
+            raise Unauthorized(BEARER_TWICE)
         try:
             token_user, expires_at = _access_token_verify(token)
         except TokenError:
-            raise Unauthorized(INVALID_TOKEN) from None
+            raise Unauthorized(_refusal(token)) from None
         if expires_at <= time.time():
             raise Unauthorized(INVALID_TOKEN)
         if not self.load_user:
@@ -57,6 +76,19 @@ class BearerAuth(HttpBearer):
         if user is None:
             raise Unauthorized("User not found or inactive.")
         return user
+
+
+def _refusal(token: str) -> str:
+    """Why a token that is not a valid access token was refused.
+
+    Only a refresh token that this server signed, still valid, is named as such: anything
+    else (forged, expired, garbage) gets the one generic answer.
+    """
+    try:
+        kind = UntypedToken(token).get("token_type")
+    except TokenError:
+        return INVALID_TOKEN
+    return REFRESH_NOT_ACCESS if kind == "refresh" else INVALID_TOKEN
 
 
 @functools.lru_cache(maxsize=4096)

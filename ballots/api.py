@@ -24,13 +24,27 @@ router = Router(tags=["ballots"])
 lottery_router = Router(tags=["lotteries"])
 
 
-@lottery_router.get("", response={200: list[LotteryOut], **errors(503)})
+@lottery_router.get(
+    "", response={200: list[LotteryOut], **errors(503)}, summary="The open lottery days"
+)
 def lottery_list(request: HttpRequest, response: HttpResponse) -> object:
+    """The days that accept ballots, today first: today and the next `LOTTERY_OPEN_DAYS - 1` (7
+    days by default), each with `closes_at` (its midnight in `TIME_ZONE`) and the values
+    published before its first ballot (its seed commitment), which the verifier compares after
+    the draw. No sign-in needed; cacheable for up to 60 s and never past midnight.
+
+    Errors: 503 (with `Retry-After`) while the database is unavailable.
+    """
     response["Cache-Control"] = list_cache_control()
     return services.lottery_open_window()
 
 
-@router.post("", auth=token_auth, response={201: BallotOut, **errors(*BODY_ERRORS, 401, 429, 503)})
+@router.post(
+    "",
+    auth=token_auth,
+    response={201: BallotOut, **errors(*BODY_ERRORS, 401, 429, 503)},
+    summary="Submit a ballot",
+)
 def ballot_submit(
     request: AuthenticatedRequest,
     payload: BallotIn | None = Body(None),
@@ -43,6 +57,17 @@ def ballot_submit(
         "instead of a new one; the same key with another date is refused with 422.",
     ),
 ) -> Status:
+    """Step 3: submit one ballot for an open day (`date`, default today in `TIME_ZONE`); the body
+    may be left out. Needs the Bearer access token. A client unsure whether its request arrived
+    can repeat it with the same `Idempotency-Key` and gets the same ballot back.
+
+    Errors: 401 without a valid access token (a refresh token or a pasted "Bearer " prefix are
+    named as such); 422 for a day that is not open (the answer names the open window), a date
+    that is not `YYYY-MM-DD`, or an `Idempotency-Key` reused with another date; 429 past
+    `BALLOT_RATE_LIMIT_PER_MINUTE` ballots a minute; 400 for malformed JSON, 413 for a body over
+    2.5 MB, 415 for a body that is not `application/json`; 503 (with `Retry-After`) while the
+    database is unavailable.
+    """
     raw_date = payload.date if payload else None
     lottery_date = None if raw_date is None else services.lottery_date_parse(raw_date)
     ballot = services.ballot_submit(
@@ -55,8 +80,17 @@ def ballot_submit(
     "/batch",
     auth=token_auth,
     response={201: BallotBatchOut, **errors(*BODY_ERRORS, 401, 429, 503)},
+    summary="Submit many ballots at once",
 )
 def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -> Status:
+    """Submit `count` ballots (1 to `LOTTERY_MAX_BATCH`, 100 by default) for one open day, all of
+    them or none, in one statement. Needs the Bearer access token.
+
+    Errors: 401 as for `POST /ballots`; 422 for a day that is not open or a `count` out of
+    range; 429 when the ballots would pass `BALLOT_RATE_LIMIT_PER_MINUTE`; 400 for malformed
+    JSON, 413 for a body over 2.5 MB, 415 for a body that is not `application/json`; 503 (with
+    `Retry-After`) while the database is unavailable.
+    """
     lottery_date = None if payload.date is None else services.lottery_date_parse(payload.date)
     batch = services.ballot_submit_batch(
         user_id=request.auth.id, lottery_date=lottery_date, count=payload.count
@@ -64,10 +98,23 @@ def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -
     return Status(201, batch)
 
 
-@router.get("", auth=token_auth, response={200: list[BallotOut], **errors(400, 401, 422, 503)})
+@router.get(
+    "",
+    auth=token_auth,
+    response={200: list[BallotOut], **errors(400, 401, 422, 503)},
+    summary="Your ballots",
+)
 @decorate_view(no_store)
 @paginate
 def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) -> object:
+    """Your own ballots, newest first, paginated (`limit` up to 100): filter by `date` and by
+    `status` (`pending` until the day is drawn, then `won` or `lost`). Needs the Bearer access
+    token; nobody sees another participant's ballots.
+
+    Errors: 401 without a valid access token; 422 for a date that is not `YYYY-MM-DD`, an
+    unknown status or a `limit`/`offset` out of range; 400 for more than 1,000 query parameters;
+    503 (with `Retry-After`) while the database is unavailable.
+    """
     return selectors.ballot_list(
         user_id=request.auth.id, lottery_date=filters.date, status=filters.status
     )
@@ -77,7 +124,14 @@ def ballot_list(request: AuthenticatedRequest, filters: Query[BallotFilters]) ->
     "/{ballot_id}",
     auth=token_auth,
     response={200: BallotOut, **errors(401, 404, 422, 503)},
+    summary="One of your ballots",
 )
 @decorate_view(no_store)
 def ballot_detail(request: AuthenticatedRequest, ballot_id: UUID) -> object:
+    """One of your own ballots by id, with its status. Needs the Bearer access token.
+
+    Errors: 401 without a valid access token; 404 for an id that is not one of your ballots
+    (another participant's ballot is a 404 too); 422 for an id that is not a UUID; 503 (with
+    `Retry-After`) while the database is unavailable.
+    """
     return selectors.ballot_get(user_id=request.auth.id, ballot_id=ballot_id)

@@ -29,8 +29,8 @@ class DrawOut(Schema):
     closed_at: dt.datetime | None = Field(description="When the count and root were fixed.")
     drawn_at: dt.datetime | None = Field(description="When the winner was committed.")
     merkle_root: str = Field(
-        description="Root of the Merkle tree over the day's ballot ids in canonical order; "
-        "empty for draws made before draws were verifiable."
+        description="Root of the Merkle tree over the day's ballot ids in canonical order "
+        "(docs/draw-rules.md); empty for draws made before draws were verifiable."
     )
     winning_index: int | None = Field(description="The winner's position in canonical order.")
     seed: str | None = Field(

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
@@ -206,29 +206,42 @@ def ballot_id_page(*, lottery_date: date, after: UUID | None, limit: int) -> lis
 
 
 def lottery_dates_undrawn(*, today: date) -> list[date]:
-    """The closed days (before ``today``) without a result, oldest first.
+    """The closed days (before ``today``) that were open and have no result, oldest first.
 
-    Nothing pending (the usual case, every sweep) costs one query on two indexes: the
-    undrawn past rows (a partial index holds only undrawn days) and yesterday's row, which
-    must be drawn. Only when something is pending does a second query find the days after
-    the last drawn one, which may have no row at all (nobody submitted) but need a result.
+    A day counts if its row, and with it its seed commitment, existed before its midnight,
+    or if it took a ballot (a request that began before midnight may make the row just
+    after it; every accepted ballot is drawn). A day nobody ever saw (before a fresh
+    install's first start, or a gap of more than a week with the server down and nobody
+    looking) had no public commitment and no ballots, so it gets no result rather than an
+    empty draw. One query on the partial index of undrawn days, however many years are drawn.
     """
-    yesterday = today - timedelta(days=1)
-    rows = dict(
-        Lottery.objects.filter(
-            Q(date__lt=today) & ~Q(state=Lottery.State.DRAWN) | Q(date=yesterday)
-        )
+    rows = (
+        Lottery.objects.filter(date__lt=today)
+        .exclude(state=Lottery.State.DRAWN)
+        .annotate(took_ballots=_took_ballots())
         .order_by()  # the model's ordering would add a sort for nothing
-        .values_list("date", "state")
+        .values_list("date", "created_at", "took_ballots")
     )
-    undrawn = {day for day, state in rows.items() if state != Lottery.State.DRAWN}
-    if rows.get(yesterday) != Lottery.State.DRAWN:
-        last_drawn = Lottery.objects.filter(state=Lottery.State.DRAWN).aggregate(Max("date"))
-        first = (
-            last_drawn["date__max"] + timedelta(days=1) if last_drawn["date__max"] else yesterday
-        )
-        undrawn.update(first + timedelta(days=n) for n in range((yesterday - first).days + 1))
-    return sorted(undrawn)
+    return sorted(day for day, created_at, took in rows if _was_open(day, created_at, took))
+
+
+def lottery_was_open(*, lottery_date: date) -> bool:
+    """Whether ``lottery_date`` was open with its commitment public (see lottery_dates_undrawn)."""
+    row = (
+        Lottery.objects.filter(date=lottery_date)
+        .annotate(took_ballots=_took_ballots())
+        .values_list("created_at", "took_ballots")
+        .first()
+    )
+    return row is not None and _was_open(lottery_date, *row)
+
+
+def _took_ballots() -> Exists:
+    return Exists(Ballot.objects.filter(lottery=OuterRef("pk")))
+
+
+def _was_open(lottery_date: date, created_at: datetime, took_ballots: bool) -> bool:
+    return took_ballots or created_at < closes_at(lottery_date)
 
 
 def draw_ids_unnotified(*, since: datetime) -> list[int]:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import HttpError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 from ninja_extra.exceptions import APIException
@@ -29,6 +30,7 @@ from lottery_app.errors import (
 from lottery_app.health import router as health_router
 from lottery_app.http import json_error, safe_methods_only
 from lottery_app.metrics import MetricsAuth, metrics_exposition
+from lottery_app.openapi import openapi_tidy
 from lottery_app.renderers import ORJSONRenderer
 from lottery_app.schemas import errors
 
@@ -45,6 +47,13 @@ class JSONParser(Parser):
 
 
 class LotteryAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: DictStrAny | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        openapi_tidy(schema)
+        return schema
+
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
         for url in urls:
@@ -73,26 +82,63 @@ def _json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapper
 
 
+API_DESCRIPTION = """\
+A daily lottery. Submit as many ballots as you like for any open day (today and the next
+six); at midnight (in the server's `TIME_ZONE`) the day closes and one winning ballot is
+drawn. Anyone can read every result and check that the draw was fair.
+
+**Signing in, in three steps**
+
+1. `POST /accounts/register` with a username and a password (at least 8 characters, not a
+   common one).
+2. `POST /token/pair` with the same username and password. Copy `access` from the answer.
+3. Click **Authorize** and paste the access token *without* "Bearer " (it is added for you).
+   Every operation with a lock now sends it. It lasts 15 minutes; `POST /token/refresh` with
+   the `refresh` token gives a new one.
+
+Then `POST /ballots` submits a ballot for today, `GET /ballots?status=won` lists your winning
+ballots and `GET /draws` the results.
+
+Every error is JSON, `{"detail": ...}`, with one of the statuses listed under each operation;
+401 says whether the token is missing, invalid, a refresh token, or pasted with "Bearer ".
+Dates are `YYYY-MM-DD`.
+"""
+
+TAGS = [
+    {"name": "accounts", "description": "Create an account, read your profile, set your email."},
+    {"name": "tokens", "description": "Sign in (a JWT pair), refresh, check, log out."},
+    {"name": "lotteries", "description": "The open lottery days and when each one closes."},
+    {"name": "ballots", "description": "Submit ballots and read your own."},
+    {"name": "draws", "description": "Results of past lotteries and what is needed to check them."},
+    {
+        "name": "operations",
+        "description": "For operators and monitoring, not participants: liveness, readiness, "
+        "overdue draws. Prometheus' `GET /metrics` is left out of these docs (it has its own "
+        "token, `METRICS_TOKEN`; see docs/operating.md).",
+    },
+]
+
 api = LotteryAPI(
     renderer=ORJSONRenderer(),
     parser=JSONParser(),
     docs_decorator=safe_methods_only,
     title="Lottery API",
     version="1.0.0",
-    description="Register, obtain a JWT pair, submit ballots for the coming week's daily "
-    "lotteries, and read the results of past draws.",
+    description=API_DESCRIPTION,
+    openapi_extra={"tags": TAGS},
 )
 api.add_router("/accounts", accounts_router)
 api.add_router("/token", token_router)
 api.add_router("/lotteries", lottery_router)
 api.add_router("/ballots", ballots_router)
 api.add_router("/draws", draws_router)
-api.add_router("/health", health_router)
+# For operators, apart from the participants' operations (health.py keeps its own tag).
+api.add_router("/health", health_router, tags=["operations"])
 
 
 # Kept out of /docs: it is Prometheus' endpoint, not the participants', and its own Bearer
 # scheme would put a second Authorize form in Swagger UI, where a participant's token pasted
-# into the wrong one fails every call (README, "Metrics", documents it and its 401).
+# into the wrong one fails every call (docs/operating.md, "Metrics", documents it and its 401).
 @api.get(
     "/metrics",
     auth=MetricsAuth(),

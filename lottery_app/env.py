@@ -11,8 +11,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -115,6 +117,44 @@ def email_url_parse(name: str, url: str) -> EmailConfig:
         use_tls=use_tls,
         use_ssl=use_ssl,
     )
+
+
+def url_without_password(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***``: for error messages."""
+    try:
+        parts = urlsplit(url)
+        if not parts.password:
+            return url
+    except ValueError:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+_DATABASE_EXAMPLES = "sqlite:///path/to/db.sqlite3 or postgres://user:password@host:5432/name"
+
+
+def database_url_parse(name: str, url: str, *, conn_max_age: int) -> dict[str, Any]:
+    """Read a DATABASE_URL: SQLite or PostgreSQL, the two databases the project runs on.
+
+    Anything else stops the process with the URL (password hidden) and what was expected,
+    not dj_database_url's "Scheme '://' is unknown".
+    """
+    shown = url_without_password(url)
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme not in {"sqlite", "postgres", "postgresql"}:
+        raise ImproperlyConfigured(f"{name}={shown!r}: expected {_DATABASE_EXAMPLES}.")
+    try:
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+        )
+    except ValueError as exc:  # e.g. a port that is not a number
+        raise ImproperlyConfigured(f"{name}={shown!r}: {exc}") from None
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(
+            f"{name}={shown!r} names no database; expected {_DATABASE_EXAMPLES}."
+        )
+    return config
 
 
 def env_choice(

@@ -68,13 +68,17 @@ class DrawsOverdueOut(Schema):
     overdue: list[dt.date] = []
 
 
-@router.get("/live", response=LiveOut)
+@router.get("/live", response=LiveOut, summary="Liveness (operators)")
 def live(request: HttpRequest) -> dict[str, str]:
+    """200 while the process serves; touches nothing. For orchestrators' liveness probes."""
     return {"status": "ok"}
 
 
-@router.get("/ready", response={200: ReadyOut, 503: NotReadyOut})
+@router.get("/ready", response={200: ReadyOut, 503: NotReadyOut}, summary="Readiness (operators)")
 def ready(request: HttpRequest) -> Status:
+    """200 when the database and the broker answer; 503 naming the one that does not. For load
+    balancers and the compose healthcheck.
+    """
     problems = {"database": database_problem(), "broker": broker_problem()}
     checks = {name: problem or "ok" for name, problem in problems.items()}
     failing = [problem for problem in problems.values() if problem]
@@ -83,8 +87,13 @@ def ready(request: HttpRequest) -> Status:
     return Status(200, {"status": "ok", "checks": checks})
 
 
-@router.get("/draws", response={200: DrawsOut, 503: DrawsOverdueOut})
+@router.get(
+    "/draws", response={200: DrawsOut, 503: DrawsOverdueOut}, summary="Overdue draws (operators)"
+)
 def draws(request: HttpRequest) -> Status:
+    """503 with the dates of closed days still undrawn `LOTTERY_DRAW_GRACE_MINUTES` (10) after
+    their midnight, else 200: point monitoring at it.
+    """
     overdue = lottery_dates_overdue(now=timezone.now(), today=lottery_today())
     if overdue:
         days = ", ".join(day.isoformat() for day in overdue)

@@ -10,12 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dj_database_url
 import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from lottery_app.env import (
+    database_url_parse,
     email_url_parse,
     env_bool,
     env_choice,
@@ -72,6 +72,8 @@ MIDDLEWARE = [
     # tokens and no session (lottery_app.middleware says why and what it saves).
     "lottery_app.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside CommonMiddleware, which still turns a 404 for /admin into a redirect to /admin/.
+    "lottery_app.views.debug_not_found_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "lottery_app.middleware.AdminAuthenticationMiddleware",
     "lottery_app.middleware.AdminMessageMiddleware",
@@ -101,11 +103,18 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 # Persistent connections: opening one per request costs ~4 ms and caps throughput.
 # (PostgreSQL uses psycopg's pool instead; see below.)
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
-}
+DATABASES = {"default": database_url_parse("DATABASE_URL", DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _sqlite_folder = Path(DATABASES["default"]["NAME"]).parent
+    # Only the embedded mode's own folder is made here: any other missing folder is a typo
+    # in DATABASE_URL, and creating it would hide the database in a surprising place.
+    if _sqlite_folder.resolve() == VAR_DIR.resolve():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+    elif not _sqlite_folder.is_dir():
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={DATABASE_URL!r}: the folder {str(_sqlite_folder)!r} does not exist; "
+            "create it, or use sqlite:////absolute/path/db.sqlite3 (four slashes)."
+        )
     DATABASES["default"]["OPTIONS"] = {
         # Web, worker and beat processes share one file: WAL lets readers run beside the
         # writer, IMMEDIATE takes the write lock at BEGIN (no lock-upgrade deadlocks) and
@@ -133,7 +142,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # psycopg's pool keeps connections open across requests and checks each one as it
         # leaves the pool, so one that broke while idle (a PostgreSQL restart) is replaced
         # instead of failing a request. The check polls the socket and makes a round trip
-        # only when the server has said something (lottery_app.postgresql; cost: README).
+        # only when the server has said something (lottery_app.postgresql; cost: docs/scaling.md).
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 2,
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),
@@ -264,7 +273,9 @@ EMAIL_USE_SSL = _email.use_ssl
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)  # seconds; a hung server is a failure
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "Lottery <lottery@localhost>")
 # Where the API is reachable for people reading the email (links to results and proofs).
-LOTTERY_PUBLIC_URL = env_str("LOTTERY_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# By default the port `make run` serves (PORT), so the links work on a second instance too.
+PORT = env_int("PORT", 8000, minimum=1)
+LOTTERY_PUBLIC_URL = env_str("LOTTERY_PUBLIC_URL", f"http://localhost:{PORT}").rstrip("/")
 if not LOTTERY_PUBLIC_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"LOTTERY_PUBLIC_URL={LOTTERY_PUBLIC_URL!r}: expected http(s)://...")
 
@@ -347,8 +358,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- Production hardening (only tightens) -----------------------------------------------
 
 if not DEBUG:
-    # TLS ends at the proxy in front of the web server, which sets X-Forwarded-Proto.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS ends at the proxy in front of the web server, which sets X-Forwarded-Proto. With
+    # no proxy (NUM_PROXIES=0) the header comes from the client itself, and believing it
+    # would let anyone skip the HTTPS redirect by sending "X-Forwarded-Proto: https".
+    if NUM_PROXIES > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     # Orchestrators probe the container over plain HTTP, and Prometheus scrapes it directly
     # over the internal network (the bearer token still guards /metrics).

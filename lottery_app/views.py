@@ -1,5 +1,8 @@
 """JSON answers for what Django itself refuses outside the API's views (handler400 etc.)."""
 
+from collections.abc import Callable
+
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -20,6 +23,29 @@ def permission_denied(request: HttpRequest, exception: Exception) -> JsonRespons
 
 def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
     return json_error(404, "Not found.")
+
+
+def debug_not_found_middleware(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """With DEBUG on, a path that matches no route answers the JSON 404 of production.
+
+    Django serves its HTML debug page instead of handler404 while DEBUG is on, so a client
+    developed against `make run` saw a different error than in production. Answered here:
+    a request that resolved to no view, and the API's root (Ninja's view for ``/`` raises
+    Http404 outside the API's handlers). A view's own 404 (the admin's, a human page's)
+    stays as that view made it.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if settings.DEBUG and response.status_code == 404:
+            match = request.resolver_match
+            if match is None or match.url_name == "api-root":
+                return not_found(request, Exception())
+        return response
+
+    return middleware
 
 
 def server_error(request: HttpRequest) -> JsonResponse:

@@ -4,6 +4,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+port="${PORT:-8000}"
+if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+  echo "PORT=$port is not a port number (1-65535)." >&2
+  exit 2
+fi
+# Before the worker and beat start: a second `make run` would otherwise start a second
+# worker and beat (sharing one schedule file) and only then see runserver fail on the port.
+# The same bind runserver makes (127.0.0.1, SO_REUSEADDR).
+if ! python - "$port" <<'PY' 2>/dev/null; then
+import socket, sys
+with socket.socket() as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+PY
+  echo "Port $port is in use (another make run?): stop that server, or choose another port: PORT=$((port + 1)) make run" >&2
+  exit 1
+fi
+
+# Migrations first: they are also the database check, failing in one line that names the
+# cause (lottery_app.cli) before anything else starts.
+python manage.py migrate --no-input
+
 pids=()
 
 stop() {
@@ -21,7 +43,7 @@ export DEBUG="${DEBUG:-true}"
 # draws and emails the worker counts too. Emptied here: every process starts now.
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${LOTTERY_VAR_DIR:-var}/metrics}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-python manage.py runserver "${PORT:-8000}" & pids+=($!)
+python manage.py runserver "$port" & pids+=($!)
 DATABASE_POOL=false celery -A lottery_app worker --loglevel=INFO --concurrency=1 --hostname=worker@%h & pids+=($!)
 celery -A lottery_app beat --loglevel=INFO & pids+=($!)
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from ninja_jwt.tokens import AccessToken, RefreshToken
 
+from accounts.auth import BEARER_TWICE, INVALID_TOKEN, REFRESH_NOT_ACCESS
 from tests.conftest import submit
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,45 @@ def test_a_refresh_token_is_not_an_access_token(client, user):
         response = submit(client_with(client, refresh))
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/ballots", "/accounts/me"])
+def test_a_refresh_token_used_as_access_is_told_so(client, user, path):
+    with time_machine.travel(ISSUED, tick=False):
+        refresh = str(RefreshToken.for_user(user))  # type: ignore[misc]
+        response = client_with(client, refresh).get(path)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": REFRESH_NOT_ACCESS}
+
+
+@pytest.mark.parametrize("prefix", ["Bearer ", "bearer "])
+def test_a_token_pasted_with_its_bearer_prefix_is_told_so(client, token, prefix):
+    # What Swagger UI sends when "Bearer eyJ..." is pasted into Authorize: it adds its own.
+    with time_machine.travel(ISSUED, tick=False):
+        response = submit(client_with(client, prefix + token))
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": BEARER_TWICE}
+
+
+def test_a_forged_refresh_token_gets_the_generic_answer(client, user):
+    with time_machine.travel(ISSUED, tick=False):
+        claims = jwt.decode(
+            str(RefreshToken.for_user(user)),  # type: ignore[misc]
+            options={"verify_signature": False},
+        )
+        forged = jwt.encode(claims, "a-guessed-key-that-is-long-enough-for-hs256", "HS256")
+        response = submit(client_with(client, forged))
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": INVALID_TOKEN}
+
+
+def test_the_docs_authorize_dialog_says_which_token_to_paste(client):
+    scheme = client.get("/openapi.json").json()["components"]["securitySchemes"]["BearerAuth"]
+
+    assert scheme["scheme"] == "bearer"
+    assert scheme["bearerFormat"] == "JWT"
+    assert "`access` token from `POST /token/pair`" in scheme["description"]
+    assert 'without "Bearer "' in scheme["description"]

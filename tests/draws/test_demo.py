@@ -1,6 +1,7 @@
 """make demo: a drawn lottery to look at right after make run."""
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from ballots.models import Ballot
 from draws.models import Draw
+from draws.tasks import lottery_draw_closed_days
 from tests.conftest import D, obtain_tokens, on
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +65,29 @@ def test_demo_refuses_to_run_with_debug_off(settings):
         run_demo()
 
     assert not User.objects.exists()
+
+
+def test_demo_with_the_server_already_running_draws_yesterday_with_its_ballots(client, settings):
+    # make run, then make demo: the worker's start-up run came first, and used to publish
+    # yesterday as drawn with no ballots, which the demo then left as it was.
+    settings.DEBUG = True
+    with on(D):
+        assert lottery_draw_closed_days.apply().get() == []  # the worker starts
+        client.get("/lotteries")  # someone opens /docs
+        output = run_demo()
+        results = client.get("/draws").json()["items"]
+
+    past = [str(D - timedelta(days=n)) for n in (1, 2, 3)]
+    assert [r["date"] for r in results] == past
+    assert all(r["winning_ballot_id"] and r["ballot_count"] == 6 for r in results)
+    assert re.search(rf"{past[0]}: 6 ballots, winning ballot \S+ \(demo_\w+\)", output)
+
+
+def test_the_server_started_after_the_demo_keeps_the_demos_draws(settings):
+    settings.DEBUG = True
+    with on(D):
+        run_demo()
+        before = snapshot()
+        assert lottery_draw_closed_days.apply().get() == []  # make run: nothing left to draw
+
+    assert snapshot() == before

@@ -35,6 +35,8 @@ def test_the_draw_picks_one_of_the_days_ballots_and_the_api_shows_it(client, bal
 
 
 def test_a_day_with_no_ballots_closes_with_no_winner(client):
+    with on(D):
+        client.get("/lotteries")  # the day is open, its commitment public; nobody submits
     with on(the_day_after(D)):
         lottery_draw_closed()
 
@@ -112,11 +114,35 @@ def test_catch_up_gives_missed_days_without_ballots_a_result_too(client, ballots
     assert missed["ballot_count"] == 0
 
 
-def test_on_a_new_installation_catch_up_starts_with_yesterday():
+def test_a_new_installation_publishes_no_draw_for_the_days_before_it(client):
+    # The worker's start-up run on a fresh database: no day before today was ever open, so
+    # none had a public commitment or a ballot. It used to publish yesterday as drawn.
     with on(D):
         drawn = lottery_draw_closed()
+        health = client.get("/health/draws")
 
-    assert [draw.lottery.date for draw in drawn] == [D - timedelta(1)]
+    assert drawn == []
+    assert client.get("/draws").json() == {"items": [], "count": 0}
+    assert client.get(f"/draws/{D - timedelta(1)}").status_code == 404
+    assert health.status_code == 200  # nothing is overdue either
+
+
+def test_the_first_day_of_a_new_installation_is_drawn_after_its_midnight(client):
+    with on(D):
+        lottery_draw_closed()  # the worker starts: nothing to draw
+        client.get("/lotteries")  # the first visitor: today's commitment is published
+    with on(the_day_after(D)):
+        drawn = lottery_draw_closed()
+
+    assert [draw.lottery.date for draw in drawn] == [D]
+
+
+def test_make_draw_refuses_a_day_that_was_never_open():
+    with on(D), pytest.raises(CommandError, match="was never open"):
+        call_command("draw", "--date", str(D - timedelta(1)))
+
+    assert not Draw.objects.exists()
+    assert not Lottery.objects.exists()
 
 
 def test_catch_up_leaves_open_days_alone(ballots_on):
@@ -259,7 +285,9 @@ def test_the_fairness_check_would_catch_a_biased_draw():
     assert chi_square_p_value_3_dof(statistic) < 1e-6
 
 
-def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments():
+def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments(client):
+    with on(D - timedelta(1)):
+        client.get("/lotteries")  # the installation was running yesterday
     with on(D):
         lottery_draw_closed()
 

@@ -14,11 +14,13 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import OperationalError
 
+from ballots.calendar import closes_at
 from ballots.models import Lottery
+from ballots.services import lottery_ensure
 from draws.models import Draw
 from draws.services import lottery_draw, lottery_draw_closed
 from draws.tasks import lottery_draw_closed_days
-from tests.conftest import D, on, the_day_after
+from tests.conftest import D, on, submit, the_day_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,11 +128,29 @@ def test_with_nothing_pending_the_sweep_costs_two_queries(
 
 
 @pytest.mark.django_db
-def test_the_sweep_draws_a_past_day_that_has_no_lottery_row(client):
-    # Nobody ever submitted: no rows at all, yet yesterday must get its (empty) result.
+def test_the_sweep_leaves_a_day_alone_whose_row_was_made_after_its_midnight(client):
+    # Its commitment was never public while the day was open: no ballot could have been
+    # placed, and a result would claim a lottery that never took place.
     with on(D):
-        assert [draw.lottery.date for draw in lottery_draw_closed()] == [D - timedelta(1)]
-    assert client.get(f"/draws/{D - timedelta(1)}").json()["ballot_count"] == 0
+        lottery_ensure(lottery_dates=[D - timedelta(1)])
+        assert lottery_draw_closed() == []
+    assert client.get(f"/draws/{D - timedelta(1)}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_ballot_accepted_on_a_row_made_just_after_midnight_is_still_drawn(auth_client):
+    # A request that began at 23:59:59 on day D (a fresh install's first sight of D) makes
+    # D's row just after midnight: its ballot got a 201, so D must be drawn with it.
+    still_day_d = mock.patch("ballots.services.lottery_today", return_value=D)
+    with on(D + timedelta(1), hour=0), still_day_d:
+        response = submit(auth_client, D)
+    assert response.status_code == 201
+    assert Lottery.objects.get(date=D).created_at >= closes_at(D)
+
+    with on(D + timedelta(1)):
+        (draw,) = lottery_draw_closed()
+
+    assert (draw.lottery.date, draw.ballot_count) == (D, 1)
 
 
 @pytest.mark.django_db

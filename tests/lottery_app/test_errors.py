@@ -13,6 +13,37 @@ def test_an_unknown_path_answers_json_404(client, settings):
     assert response.json() == {"detail": "Not found."}
 
 
+@pytest.mark.parametrize("path", ["/", "/no-such-thing", "/ballots/", "/static/missing.css"])
+def test_with_debug_on_an_unknown_path_answers_the_same_json_404(client, settings, path):
+    # make run's DEBUG: Django used to answer its HTML debug page here.
+    settings.DEBUG = True
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_with_debug_on_admin_without_a_slash_still_redirects(client, settings):
+    settings.DEBUG = True
+
+    response = client.get("/admin")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/"
+
+
+@pytest.mark.django_db
+def test_with_debug_on_an_api_404_keeps_its_own_detail(client, settings):
+    settings.DEBUG = True
+
+    response = client.get("/draws/2020-01-01")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "The lottery of 2020-01-01 has not been drawn."}
+
+
 @pytest.mark.django_db
 def test_an_unexpected_error_answers_json_500_and_is_logged(caplog):
     client = Client(raise_request_exception=False)

@@ -10,7 +10,7 @@ import pytest
 from draws.tasks import lottery_draw_closed_days
 from lottery_app.logs import ContextFilter, JsonFormatter
 from tests.conftest import D, on, the_day_after
-from tests.lottery_app.test_settings import run_manage
+from tests.lottery_app.test_settings import open_yesterday, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,7 @@ def test_log_format_json_makes_every_line_json_and_a_typo_stops_the_process(tmp_
     db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     env = {"LOG_FORMAT": "json", "DATABASE_URL": db}
     assert run_manage("migrate", "--no-input", "-v0", env=env).returncode == 0
+    open_yesterday(env)
     result = run_manage("draw", env=env)  # draws yesterday, with no ballots, and logs it
 
     assert result.returncode == 0, result.stderr

@@ -6,7 +6,7 @@ import pytest
 
 from draws.services import lottery_draw
 from tests.conftest import D, on, submit, the_day_after
-from tests.lottery_app.test_settings import PRODUCTION, run_manage
+from tests.lottery_app.test_settings import PRODUCTION, open_yesterday, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,7 @@ def test_with_a_multiprocess_folder_metrics_counted_in_one_process_show_in_anoth
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
     assert run_manage("migrate", "--no-input", "-v0", env=env).returncode == 0
+    open_yesterday(env)
     drew = run_manage("draw", env=env)  # draws yesterday: no ballots, no winner
     assert drew.returncode == 0, drew.stderr
     scrape = (

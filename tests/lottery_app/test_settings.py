@@ -63,6 +63,22 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
+def open_yesterday(env: dict[str, str]) -> None:
+    """In a fresh database, make yesterday a day that was open (its row made yesterday).
+
+    A day never open gets no draw; a test that wants `manage.py draw` to draw something
+    opens it first.
+    """
+    code = (
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from ballots.calendar import lottery_today; from ballots.models import Lottery; "
+        "Lottery.objects.create(date=lottery_today() - timedelta(days=1), "
+        "created_at=timezone.now() - timedelta(days=1))"
+    )
+    result = run_manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", env={"DEBUG": "false"})
 
@@ -144,3 +160,44 @@ def test_the_embedded_mode_makes_its_own_secret_key_once_per_installation(tmp_pa
     key_file = tmp_path / "one" / "secret_key"
     assert key_file.read_text().strip() == first
     assert key_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def scheme_seen_with_forged_proto(num_proxies: str) -> str:
+    """A request over plain HTTP that claims X-Forwarded-Proto: https, in production settings."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client(HTTP_HOST='lottery.example.com').get(\n"
+        "    '/openapi.json', HTTP_X_FORWARDED_PROTO='https')\n"
+        "print(r.status_code, r.get('Location', ''), r.get('Strict-Transport-Security', ''))\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "NUM_PROXIES"}},
+            **PRODUCTION,
+            "DJANGO_SETTINGS_MODULE": "lottery_app.settings",
+            "LOTTERY_VAR_DIR": str(ROOT / "var" / "settings-test"),
+            "NUM_PROXIES": num_proxies,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_without_a_proxy_a_clients_x_forwarded_proto_is_not_believed():
+    # The client can send the header itself: it is still plain HTTP, so the redirect holds.
+    assert scheme_seen_with_forged_proto("0").startswith(
+        "301 https://lottery.example.com/openapi.json"
+    )
+
+
+def test_behind_a_proxy_its_x_forwarded_proto_is_believed():
+    status, _, hsts = scheme_seen_with_forged_proto("1").partition(" ")
+    assert status == "200"
+    assert "max-age=31536000" in hsts

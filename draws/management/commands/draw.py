@@ -3,7 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ballots.calendar import lottery_today
 from draws.models import Draw
+from draws.selectors import lottery_was_open
 from draws.services import lottery_draw, lottery_draw_closed
 from lottery_app.errors import ApplicationError
 
@@ -18,16 +20,23 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            if options["date"]:
-                draws = [lottery_draw(lottery_date=options["date"])]
-            else:
-                draws = lottery_draw_closed()
+            draws = [self._draw_one(options["date"])] if options["date"] else lottery_draw_closed()
         except ApplicationError as exc:
             raise CommandError(exc.detail) from exc
         if not draws:
             self.stdout.write("Nothing to draw: every closed lottery day has its result.")
         for draw in draws:
             self.stdout.write(self._describe(draw))
+
+    def _draw_one(self, lottery_date: date) -> Draw:
+        # A day nobody could see had no public commitment and no ballots: publishing a
+        # result for it would claim a lottery that never took place.
+        if lottery_date < lottery_today() and not lottery_was_open(lottery_date=lottery_date):
+            raise CommandError(
+                f"The lottery of {lottery_date} was never open (no seed commitment was "
+                "published before its midnight): there is nothing to draw."
+            )
+        return lottery_draw(lottery_date=lottery_date)
 
     def _describe(self, draw: Draw) -> str:
         if draw.winning_ballot_id is None:
