@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.models import TokenUser
-from ninja_jwt.tokens import AccessToken
+from ninja_jwt.tokens import AccessToken, Token
 
 from accounts.models import User
 from lottery_app.errors import Unauthorized
@@ -24,6 +24,18 @@ from lottery_app.errors import Unauthorized
 INVALID_TOKEN = "Given token not valid for any token type"  # noqa: S105 - a message
 
 _MAX_USER_ID = 2**63 - 1  # the largest BigAutoField
+
+
+def token_decode[T: Token](kind: type[T], raw: str) -> T:
+    """``kind(raw)``: verify a token's signature, type and claims; TokenError if it fails.
+
+    ninja_jwt turns only the failures it expects into TokenError: a signed ``exp`` of
+    ``"1900000000"`` (TypeError) or ``10**30`` (OverflowError) escaped as a 500.
+    """
+    try:
+        return kind(raw)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TokenError("Token has a claim that is not usable.") from exc
 
 
 def token_user_id(payload: Any) -> int | None:
@@ -69,7 +81,7 @@ def _access_token_verify(token: str) -> tuple[TokenUser, float]:
     by the caller; access tokens cannot be revoked, so nothing else can change. A token that
     fails raises, and lru_cache does not remember failures.
     """
-    access = AccessToken(token)
+    access = token_decode(AccessToken, token)
     if token_user_id(access) is None:
         raise TokenError("Token has no valid user id.")
     return TokenUser(access), float(access["exp"])

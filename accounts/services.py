@@ -8,7 +8,7 @@ from ninja_jwt.exceptions import TokenError
 from ninja_jwt.token_blacklist.models import BlacklistedToken
 from ninja_jwt.tokens import RefreshToken, UntypedToken
 
-from accounts.auth import token_user_id
+from accounts.auth import token_decode, token_user_id
 from accounts.models import User, username_key
 from lottery_app.errors import Conflict, InvalidInput, Unauthorized
 from lottery_app.ratelimit import rate_limit_charge
@@ -111,7 +111,8 @@ def token_pair_obtain(*, request: HttpRequest, username: str, password: str) -> 
 
 def token_refresh(*, refresh: str) -> dict[str, str]:
     try:
-        token = RefreshToken(refresh)  # verifies signature, expiry and the blacklist
+        # Verifies signature, expiry and the blacklist.
+        token = token_decode(RefreshToken, refresh)
     except TokenError as exc:
         raise Unauthorized(BAD_TOKEN) from exc
     user_id = token_user_id(token.payload)
@@ -122,7 +123,7 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
 
 def token_verify(*, token: str) -> None:
     try:
-        verified = UntypedToken(token)
+        verified = token_decode(UntypedToken, token)
     except TokenError as exc:
         raise Unauthorized(BAD_TOKEN) from exc
     # A refresh token that was logged out (blacklisted) is no longer valid either.
@@ -132,6 +133,6 @@ def token_verify(*, token: str) -> None:
 
 def token_blacklist(*, refresh: str) -> None:
     try:
-        RefreshToken(refresh).blacklist()
+        token_decode(RefreshToken, refresh).blacklist()
     except TokenError as exc:
         raise Unauthorized(BAD_TOKEN) from exc
