@@ -37,10 +37,10 @@ def ballot_submit(
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
-        min_length=1,
         max_length=255,
-        description="Repeating a key (same user, same date) returns the ballot it created "
-        "instead of a new one; the same key with another date is refused with 422.",
+        description="1 to 255 visible ASCII characters (or spaces). Repeating a key (same "
+        "user, same date) returns the ballot it created instead of a new one; the same key "
+        "with another date is refused with 422.",
     ),
 ) -> Status:
     raw_date = payload.date if payload else None
@@ -56,10 +56,22 @@ def ballot_submit(
     auth=token_auth,
     response={201: BallotBatchOut, **errors(*BODY_ERRORS, 401, 429, 503)},
 )
-def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -> Status:
+def ballot_submit_batch(
+    request: AuthenticatedRequest,
+    payload: BallotBatchIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="Not supported on batches: a request carrying it is refused with 422, "
+        "so that a client which would retry believing it safe is told it is not.",
+    ),
+) -> Status:
     lottery_date = None if payload.date is None else services.lottery_date_parse(payload.date)
     batch = services.ballot_submit_batch(
-        user_id=request.auth.id, lottery_date=lottery_date, count=payload.count
+        user_id=request.auth.id,
+        lottery_date=lottery_date,
+        count=payload.count,
+        idempotency_key=idempotency_key,
     )
     return Status(201, batch)
 
