@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
@@ -49,17 +51,45 @@ def user_email_set(*, user: User, email: str) -> User:
     return user
 
 
+# Names that resolve to the relay's own network, never to a participant's mailbox
+# (RFC 6761's localhost, mDNS's .local, ICANN's .internal, RFC 8375's home.arpa).
+_INTERNAL_DOMAINS = ("localhost", "local", "localdomain", "internal", "home.arpa")
+# Control and format characters, line and paragraph separators: Python's email package reads
+# \x0b, \x0c, \x1c.. \x1e, \x85 and \u2028 as line breaks, so one in an address becomes a
+# line break in the mail's headers (a header injection, or a mail that cannot be built).
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_MAX_LOCAL_PART = 64  # octets, RFC 5321 4.5.3.1.1
+
+
 def _email_clean(email: str) -> str:
     if email and not email.strip():
         # Only "" removes the address: blanks or a stray control character are a mistake.
         raise InvalidInput("Enter a valid email address.")
     email = email.strip()
     if email:
+        if not email_deliverable(email):
+            raise InvalidInput("Enter a valid email address.")
         try:
             validate_email(email)
         except ValidationError as exc:
             raise InvalidInput("Enter a valid email address.") from exc
     return User.objects.normalize_email(email)
+
+
+def email_deliverable(email: str) -> bool:
+    """False for what Django's validator accepts but no mail should go to.
+
+    Control characters (in a quoted local part), IP literals (``a@[127.0.0.1]``: the relay
+    would deliver to a host of our choosing), internal host names and local parts longer
+    than SMTP allows.
+    """
+    if any(unicodedata.category(char) in _UNPRINTABLE for char in email):
+        return False
+    local, _, domain = email.rpartition("@")
+    domain = domain.lower().rstrip(".")
+    if domain.startswith("[") or len(local.encode()) > _MAX_LOCAL_PART:
+        return False
+    return not any(domain == name or domain.endswith("." + name) for name in _INTERNAL_DOMAINS)
 
 
 def user_create_unvalidated(
