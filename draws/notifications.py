@@ -103,7 +103,7 @@ def winner_notify(*, draw_id: int) -> str:
         # addresses were checked (accounts.services.email_deliverable) can make the headers
         # impossible to write (HeaderParseError, ValueError). No retry could send it, so it
         # fails for good rather than staying "sending" with no task left to finish it.
-        mail.message().as_bytes(linesep="\r\n")
+        mail.message().as_bytes()
         for address in mail.recipients():
             sanitize_address(address, mail.encoding or settings.DEFAULT_CHARSET)
     except Exception as exc:  # the email package raises many kinds; any means "unbuildable"
