@@ -26,7 +26,7 @@ token_router.add_decorator(no_store, mode="view")
 
 
 @router.post("/register", response={201: UserOut, **errors(*BODY_ERRORS, 409, 429, 503)})
-@rate_limited("register")
+@rate_limited()
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, services.user_register(**payload.dict()))
 
@@ -44,7 +44,7 @@ def me_update(request: AuthenticatedRequest, payload: ProfileIn) -> object:
 
 
 @token_router.post("/pair", response={200: TokenPairOut, **errors(*BODY_ERRORS, 401, 429, 503)})
-@rate_limited("token")
+@rate_limited()
 def token_pair(request: HttpRequest, payload: TokenPairIn) -> dict[str, str]:
     return services.token_pair_obtain(request=request, **payload.dict())
 

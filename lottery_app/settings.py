@@ -14,6 +14,8 @@ import dj_database_url
 import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from lottery_app.env import (
     email_url_parse,
@@ -146,10 +148,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate limits) ----------------------------------------------------------------
 
 CACHE_URL = env_str("CACHE_URL", "locmem://")
+# Seconds a cache operation may take (connect, or an answer) before the request gets a 503:
+# a Redis that accepts connections and never answers hung requests for good; redis-py's
+# default retries (3, with up to 10 s of back-off) made a refusing one a 500 after 6.4 s.
+CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 1, minimum=1)
+# Passed to redis-py's connection pool. One retry, at once: a pooled connection that broke
+# while idle (a Redis restart) is replaced rather than failing the request.
+CACHE_REDIS_OPTIONS = {
+    "socket_connect_timeout": CACHE_TIMEOUT,
+    "socket_timeout": CACHE_TIMEOUT,
+    "retry": Retry(NoBackoff(), 1),
+}
 if CACHE_URL.startswith(("redis://", "rediss://")):
     # Shared by every process, so a rate limit holds across web server processes.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": CACHE_REDIS_OPTIONS,
+        }
     }
 elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
