@@ -194,6 +194,9 @@ NINJA_JWT = {
 AUTH_RATE_LIMIT_PER_MINUTE = env_int("AUTH_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
 # Password attempts per minute on one account (/token/pair and admin login together).
 AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE = env_int("AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE", 10, minimum=1)
+# Requests per minute per client address on the public reads that cost real CPU: a day's
+# ballot-id pages and inclusion proofs. 120 walks 1.2 million ballots a minute.
+PUBLIC_READ_RATE_LIMIT_PER_MINUTE = env_int("PUBLIC_READ_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect
 # directly). The rate limit keys on the address that many hops back.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
