@@ -81,6 +81,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lottery_app.urls"
+CSRF_FAILURE_VIEW = "lottery_app.views.csrf_failure"  # JSON, as every other error
 WSGI_APPLICATION = "lottery_app.wsgi.application"
 
 TEMPLATES = [

@@ -22,6 +22,12 @@ def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
     return json_error(404, "Not found.")
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    # settings.CSRF_FAILURE_VIEW: Django's own is an HTML page (only the admin's forms and
+    # their cookie are subject to CSRF; the API's views are exempt).
+    return json_error(403, f"CSRF verification failed: {reason or 'refused'}")
+
+
 def server_error(request: HttpRequest) -> JsonResponse:
     return json_error(500, "Internal server error.")
 
