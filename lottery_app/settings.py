@@ -82,6 +82,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "lottery_app.urls"
 CSRF_FAILURE_VIEW = "lottery_app.views.csrf_failure"  # JSON, as every other error
+# Error reports (DEBUG's page, any report handler) mask *_URL settings too: they hold passwords.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "lottery_app.wsgi_edge.ExceptionReporterFilter"
 WSGI_APPLICATION = "lottery_app.wsgi.application"
 
 TEMPLATES = [

@@ -15,10 +15,12 @@ Two habits of Granian (the production server) that Django does not expect:
 
 import io
 import os
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.views.debug import SafeExceptionReporterFilter
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -77,3 +79,13 @@ def environment_kept_out(app: WSGIApp) -> WSGIApp:
         return app(environ, start_response)
 
     return application
+
+
+class ExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Django's report filter, also masking ``*URL*``/``*DSN*`` names (settings.py's
+    DEFAULT_EXCEPTION_REPORTER_FILTER): DATABASE_URL, EMAIL_URL and CELERY_BROKER_URL carry
+    passwords, and Django masks only API, TOKEN, KEY, SECRET, PASS and SIGNATURE."""
+
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|DSN", flags=re.IGNORECASE
+    )

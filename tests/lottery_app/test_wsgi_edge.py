@@ -155,3 +155,21 @@ def test_the_process_environment_does_not_reach_the_request(monkeypatch):
     assert "the-real-secret" not in repr(seen)
     assert seen["HTTP_X_CUSTOM"] == "kept"  # the request's own headers stay
     assert seen["REQUEST_METHOD"] == "GET"
+
+
+def test_error_reports_mask_every_url_and_secret_setting(rf, settings):
+    # Beside keeping the environment out of META: a report of the settings (DEBUG's error
+    # page, an admin email) would show DATABASE_URL with its password, as Django masks only
+    # names with API, TOKEN, KEY, SECRET, PASS or SIGNATURE.
+    from django.views.debug import get_default_exception_reporter_filter
+
+    settings.DATABASE_URL = "postgres://app:hunter2@db/lottery"
+    settings.EMAIL_URL = "smtp+tls://mail:hunter3@mail.example.com:587"
+    request = rf.get("/", HTTP_X_BROKER_URL="redis://:hunter4@redis:6379/0")
+    reporter = get_default_exception_reporter_filter()
+
+    shown = repr(reporter.get_safe_settings()) + repr(reporter.get_safe_request_meta(request))
+
+    assert "hunter2" not in shown
+    assert "hunter3" not in shown
+    assert "hunter4" not in shown
