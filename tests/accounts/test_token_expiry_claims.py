@@ -17,7 +17,7 @@ def bearer(token: object) -> Client:
 
 @pytest.mark.parametrize("exp", BAD_EXPIRIES)
 def test_a_signed_access_token_with_an_unusable_exp_is_a_401(user, exp):
-    token = AccessToken.for_user(user)  # signed with the right key, for a real user
+    token: AccessToken = AccessToken.for_user(user)  # type: ignore[misc,assignment]  # a real user
     token.payload["exp"] = exp
     client = bearer(token)
 
