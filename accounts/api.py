@@ -30,7 +30,7 @@ token_router.add_decorator(no_store, mode="view")
     response={201: UserOut, **errors(*BODY_ERRORS, 409, 429, 503)},
     summary="Create an account",
 )
-@rate_limited("register")
+@rate_limited()
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     """Step 1 of signing in: create an account with a username and password (and, optionally, the
     address winner emails go to). Anyone may call it.
@@ -82,7 +82,7 @@ def me_update(request: AuthenticatedRequest, payload: ProfileIn) -> object:
     response={200: TokenPairOut, **errors(*BODY_ERRORS, 401, 429, 503)},
     summary="Sign in: get an access and a refresh token",
 )
-@rate_limited("token")
+@rate_limited()
 def token_pair(request: HttpRequest, payload: TokenPairIn) -> dict[str, str]:
     """Step 2 of signing in: trade a username and password for a JWT pair. Anyone may call it.
     Paste `access` into **Authorize** (without "Bearer "); keep `refresh` for `POST

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.models import TokenUser
-from ninja_jwt.tokens import AccessToken, UntypedToken
+from ninja_jwt.tokens import AccessToken, Token, UntypedToken
 
 from accounts.models import User
 from lottery_app.errors import Unauthorized
@@ -33,6 +33,18 @@ BEARER_TWICE = (
 )
 
 _MAX_USER_ID = 2**63 - 1  # the largest BigAutoField
+
+
+def token_decode[T: Token](kind: type[T], raw: str) -> T:
+    """``kind(raw)``: verify a token's signature, type and claims; TokenError if it fails.
+
+    ninja_jwt turns only the failures it expects into TokenError: a signed ``exp`` of
+    ``"1900000000"`` (TypeError) or ``10**30`` (OverflowError) escaped as a 500.
+    """
+    try:
+        return kind(raw)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TokenError("Token has a claim that is not usable.") from exc
 
 
 def token_user_id(payload: Any) -> int | None:
@@ -85,7 +97,7 @@ def _refusal(token: str) -> str:
     else (forged, expired, garbage) gets the one generic answer.
     """
     try:
-        kind = UntypedToken(token).get("token_type")
+        kind = token_decode(UntypedToken, token).get("token_type")
     except TokenError:
         return INVALID_TOKEN
     return REFRESH_NOT_ACCESS if kind == "refresh" else INVALID_TOKEN
@@ -101,7 +113,7 @@ def _access_token_verify(token: str) -> tuple[TokenUser, float]:
     by the caller; access tokens cannot be revoked, so nothing else can change. A token that
     fails raises, and lru_cache does not remember failures.
     """
-    access = AccessToken(token)
+    access = token_decode(AccessToken, token)
     if token_user_id(access) is None:
         raise TokenError("Token has no valid user id.")
     return TokenUser(access), float(access["exp"])

@@ -1,12 +1,27 @@
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 # An address as /docs and clients see it (format "email"); accounts.services checks it with
 # Django's validator, which accepts every address of that format.
 EmailAddress = Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"})]
+
+
+def _nfkc(value: object) -> object:
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
+# Checked as it is stored, after NFKC (User.normalize_username): NFKC makes the ligature
+# "\ufb04" three letters and "\ufdfa" a phrase with spaces, so a name checked before it could
+# be 180 characters long (a 500 on PostgreSQL) or contain spaces.
+Username = Annotated[
+    str,
+    Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$"),
+    BeforeValidator(_nfkc),  # the last annotation runs first
+]
 
 
 class RegisterIn(Schema):
@@ -20,7 +35,7 @@ class RegisterIn(Schema):
         },
     )
 
-    username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    username: Username
     password: str = Field(min_length=1, max_length=4096)
     email: str | None = Field(default=None, max_length=254)
 

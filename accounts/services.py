@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
@@ -8,7 +10,7 @@ from ninja_jwt.exceptions import TokenError
 from ninja_jwt.token_blacklist.models import BlacklistedToken
 from ninja_jwt.tokens import RefreshToken, UntypedToken
 
-from accounts.auth import token_user_id
+from accounts.auth import token_decode, token_user_id
 from accounts.models import User, username_key
 from lottery_app.errors import Conflict, InvalidInput, Unauthorized
 from lottery_app.ratelimit import rate_limit_charge
@@ -49,17 +51,45 @@ def user_email_set(*, user: User, email: str) -> User:
     return user
 
 
+# Names that resolve to the relay's own network, never to a participant's mailbox
+# (RFC 6761's localhost, mDNS's .local, ICANN's .internal, RFC 8375's home.arpa).
+_INTERNAL_DOMAINS = ("localhost", "local", "localdomain", "internal", "home.arpa")
+# Control and format characters, line and paragraph separators: Python's email package reads
+# \x0b, \x0c, \x1c.. \x1e, \x85 and \u2028 as line breaks, so one in an address becomes a
+# line break in the mail's headers (a header injection, or a mail that cannot be built).
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_MAX_LOCAL_PART = 64  # octets, RFC 5321 4.5.3.1.1
+
+
 def _email_clean(email: str) -> str:
     if email and not email.strip():
         # Only "" removes the address: blanks or a stray control character are a mistake.
         raise InvalidInput("Enter a valid email address.")
     email = email.strip()
     if email:
+        if not email_deliverable(email):
+            raise InvalidInput("Enter a valid email address.")
         try:
             validate_email(email)
         except ValidationError as exc:
             raise InvalidInput("Enter a valid email address.") from exc
     return User.objects.normalize_email(email)
+
+
+def email_deliverable(email: str) -> bool:
+    """False for what Django's validator accepts but no mail should go to.
+
+    Control characters (in a quoted local part), IP literals (``a@[127.0.0.1]``: the relay
+    would deliver to a host of our choosing), internal host names and local parts longer
+    than SMTP allows.
+    """
+    if any(unicodedata.category(char) in _UNPRINTABLE for char in email):
+        return False
+    local, _, domain = email.rpartition("@")
+    domain = domain.lower().rstrip(".")
+    if domain.startswith("[") or len(local.encode()) > _MAX_LOCAL_PART:
+        return False
+    return not any(domain == name or domain.endswith("." + name) for name in _INTERNAL_DOMAINS)
 
 
 def user_create_unvalidated(
@@ -111,7 +141,8 @@ def token_pair_obtain(*, request: HttpRequest, username: str, password: str) -> 
 
 def token_refresh(*, refresh: str) -> dict[str, str]:
     try:
-        token = RefreshToken(refresh)  # verifies signature, expiry and the blacklist
+        # Verifies signature, expiry and the blacklist.
+        token = token_decode(RefreshToken, refresh)
     except TokenError as exc:
         raise Unauthorized(BAD_TOKEN) from exc
     user_id = token_user_id(token.payload)
@@ -122,7 +153,7 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
 
 def token_verify(*, token: str) -> None:
     try:
-        verified = UntypedToken(token)
+        verified = token_decode(UntypedToken, token)
     except TokenError as exc:
         raise Unauthorized(BAD_TOKEN) from exc
     # A refresh token that was logged out (blacklisted) is no longer valid either.
@@ -132,6 +163,6 @@ def token_verify(*, token: str) -> None:
 
 def token_blacklist(*, refresh: str) -> None:
     try:
-        RefreshToken(refresh).blacklist()
+        token_decode(RefreshToken, refresh).blacklist()
     except TokenError as exc:
         raise Unauthorized(BAD_TOKEN) from exc

@@ -51,10 +51,10 @@ def ballot_submit(
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
-        min_length=1,
         max_length=255,
-        description="Repeating a key (same user, same date) returns the ballot it created "
-        "instead of a new one; the same key with another date is refused with 422.",
+        description="1 to 255 visible ASCII characters (or spaces). Repeating a key (same "
+        "user, same date) returns the ballot it created instead of a new one; the same key "
+        "with another date is refused with 422.",
     ),
 ) -> Status:
     """Step 3: submit one ballot for an open day (`date`, default today in `TIME_ZONE`); the body
@@ -82,18 +82,31 @@ def ballot_submit(
     response={201: BallotBatchOut, **errors(*BODY_ERRORS, 401, 429, 503)},
     summary="Submit many ballots at once",
 )
-def ballot_submit_batch(request: AuthenticatedRequest, payload: BallotBatchIn) -> Status:
+def ballot_submit_batch(
+    request: AuthenticatedRequest,
+    payload: BallotBatchIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="Not supported on batches: a request carrying it is refused with 422, "
+        "so that a client which would retry believing it safe is told it is not.",
+    ),
+) -> Status:
     """Submit `count` ballots (1 to `LOTTERY_MAX_BATCH`, 100 by default) for one open day, all of
     them or none, in one statement. Needs the Bearer access token.
 
-    Errors: 401 as for `POST /ballots`; 422 for a day that is not open or a `count` out of
-    range; 429 when the ballots would pass `BALLOT_RATE_LIMIT_PER_MINUTE`; 400 for malformed
-    JSON, 413 for a body over 2.5 MB, 415 for a body that is not `application/json`; 503 (with
+    Errors: 401 as for `POST /ballots`; 422 for a day that is not open, a `count` out of
+    range, or an `Idempotency-Key` (not supported on batches: a retried batch would double);
+    429 when the ballots would pass `BALLOT_RATE_LIMIT_PER_MINUTE`; 400 for malformed JSON,
+    413 for a body over 2.5 MB, 415 for a body that is not `application/json`; 503 (with
     `Retry-After`) while the database is unavailable.
     """
     lottery_date = None if payload.date is None else services.lottery_date_parse(payload.date)
     batch = services.ballot_submit_batch(
-        user_id=request.auth.id, lottery_date=lottery_date, count=payload.count
+        user_id=request.auth.id,
+        lottery_date=lottery_date,
+        count=payload.count,
+        idempotency_key=idempotency_key,
     )
     return Status(201, batch)
 

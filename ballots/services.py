@@ -1,3 +1,4 @@
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from ballots import selectors
 from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
@@ -15,6 +17,11 @@ from lottery_app.errors import InvalidInput, Unauthorized
 from lottery_app.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
 from lottery_app.ratelimit import rate_limit_charge
 from lottery_app.schemas import ISO_DATE
+
+USER_GONE = "The user of this token no longer exists."
+# Visible ASCII and spaces: Granian passes a header value that is not ASCII on as "", so a
+# key is refused the same way whatever server is in front.
+_IDEMPOTENCY_KEY = re.compile(r"[ -~]{1,255}")
 
 
 def lottery_date_parse(value: str) -> date:
@@ -69,6 +76,11 @@ def ballot_submit(
     """Submit a ballot; with ``idempotency_key``, a repeat returns the first one's ballot."""
     if idempotency_key is None:
         return _ballot_create(user_id=user_id, lottery_date=lottery_date)
+    if not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise InvalidInput(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters (or spaces); an empty "
+            "value, or one that is not ASCII (which the server passes on as empty), is refused."
+        )
     request = "" if lottery_date is None else lottery_date.isoformat()
     repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, request=request)
     if repeated is not None:
@@ -83,9 +95,13 @@ def ballot_submit(
         # The same key arrived twice at once: on PostgreSQL our insert waited for the other
         # request to commit, then hit the unique constraint. Ours is rolled back; theirs wins.
         repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, request=request)
-        if repeated is None:
-            raise
-        return repeated
+        if repeated is not None:
+            return repeated
+        # Or the foreign keys, which both databases check at the commit (deferred): the
+        # user of this still-valid token was deleted.
+        if not User.objects.filter(pk=user_id).exists():
+            raise Unauthorized(USER_GONE) from None
+        raise
     return ballot
 
 
@@ -124,10 +140,25 @@ class BallotBatch:
     ids: list[uuid.UUID]
 
 
+BATCH_KEY_REFUSED = (
+    "POST /ballots/batch does not take an Idempotency-Key: a repeated batch would be stored "
+    "twice. Retry single ballots with keys, or read GET /ballots before repeating a batch."
+)
+
+
 def ballot_submit_batch(
-    *, user_id: int, count: int, lottery_date: date | None = None
+    *,
+    user_id: int,
+    count: int,
+    lottery_date: date | None = None,
+    idempotency_key: str | None = None,
 ) -> BallotBatch:
-    """Submit ``count`` ballots for one day at once: all of them or none."""
+    """Submit ``count`` ballots for one day at once: all of them or none.
+
+    A key is refused rather than ignored: a client that sends one believes it may retry.
+    """
+    if idempotency_key is not None:
+        raise InvalidInput(BATCH_KEY_REFUSED)
     if not 1 <= count <= settings.LOTTERY_MAX_BATCH:
         raise InvalidInput(f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.")
     lottery_date, _, ids = _ballots_insert(user_id=user_id, lottery_date=lottery_date, count=count)
@@ -159,7 +190,7 @@ def _ballots_insert(
     except IntegrityError as exc:
         # The access token is not checked against the users table (accounts.auth): a token
         # that outlived its user's deletion ends here, at the foreign key.
-        raise Unauthorized("The user of this token no longer exists.") from exc
+        raise Unauthorized(USER_GONE) from exc
     if not ids:
         BALLOTS_REFUSED.inc(count)
         raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")

@@ -7,6 +7,7 @@ from draws import selectors
 from draws.schemas import BallotIdFilters, BallotIdPage, DrawOut, DrawPage, ProofOut
 from lottery_app.http_cache import IMMUTABLE, list_cache_control
 from lottery_app.pagination import LimitOffsetPagination
+from lottery_app.ratelimit import rate_limited
 from lottery_app.schemas import IsoDate, errors
 
 router = Router(tags=["draws"])
@@ -48,38 +49,53 @@ def draw_detail(request: HttpRequest, lottery_date: IsoDate) -> HttpResponse:
     return response
 
 
+# The two public reads that cost real CPU (a page of up to 10,000 ids, a proof) are limited
+# per client address: 9.5 uncached pages a second from one anonymous client saturated the
+# server before pages were cached, and an arbitrary ?after= still misses the cache.
+PUBLIC_READ_SCOPE = "public-read"
+PUBLIC_READ_LIMIT = "PUBLIC_READ_RATE_LIMIT_PER_MINUTE"
+
+
 @router.get(
     "/{lottery_date}/ballots",
-    response={200: BallotIdPage, **errors(400, 404, 422, 503)},
-    summary="A drawn day's ballot ids",
+    response={200: BallotIdPage, **errors(400, 404, 422, 429, 503)},
+    summary="A closed day's ballot ids",
 )
+@rate_limited(PUBLIC_READ_SCOPE, limit_setting=PUBLIC_READ_LIMIT)
 def draw_ballot_ids(
     request: HttpRequest, lottery_date: IsoDate, filters: Query[BallotIdFilters]
-) -> object:
-    """A drawn day's ballot ids in canonical order, for auditors who recompute the Merkle root:
+) -> HttpResponse:
+    """A closed day's ballot ids in canonical order, for auditors who recompute the Merkle root:
     pages of `limit` ids (up to 10,000); pass `next_after` as `after` for the next page (null on
-    the last). No sign-in needed.
+    the last). Published from the close; a page never changes, so it is rendered once and
+    served `immutable` with an `ETag`. No sign-in needed.
 
-    Errors: 404 for a day that has not been drawn; 422 for a bad date, id or `limit`; 400 for
+    Errors: 404 for a day that has not closed; 422 for a bad date, id or `limit`; 429 past
+    `PUBLIC_READ_RATE_LIMIT_PER_MINUTE` pages and proofs a minute from one address; 400 for
     more than 1,000 query parameters; 503 (with `Retry-After`) while the database is
     unavailable.
     """
-    ids = selectors.ballot_id_page(
+    body, etag = selectors.ballot_id_page_rendered(
         lottery_date=lottery_date, after=filters.after, limit=filters.limit
     )
-    return {"items": ids, "next_after": ids[-1] if len(ids) == filters.limit else None}
+    response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = IMMUTABLE
+    return response
 
 
 @router.get(
     "/{lottery_date}/ballots/{ballot_id}/proof",
-    response={200: ProofOut, **errors(404, 422, 503)},
+    response={200: ProofOut, **errors(404, 422, 429, 503)},
     summary="Proof that a ballot was in the draw",
 )
+@rate_limited(PUBLIC_READ_SCOPE, limit_setting=PUBLIC_READ_LIMIT)
 def draw_ballot_proof(request: HttpRequest, lottery_date: IsoDate, ballot_id: UUID) -> object:
     """The Merkle inclusion proof that this ballot was among the day's drawn ballots (a few KB even
     for a million ballots); `scripts/verify_draw.py --ballot` checks it. No sign-in needed.
 
-    Errors: 404 for a day that has not been drawn or a ballot that was not in its draw; 422 for
-    a bad date or id; 503 (with `Retry-After`) while the database is unavailable.
+    Errors: 404 for a day that has not closed or a ballot that was not in its draw; 422 for
+    a bad date or id; 429 past `PUBLIC_READ_RATE_LIMIT_PER_MINUTE`; 503 (with `Retry-After`)
+    while the database is unavailable.
     """
     return selectors.ballot_proof(lottery_date=lottery_date, ballot_id=ballot_id)

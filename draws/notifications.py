@@ -10,7 +10,8 @@ from datetime import timedelta
 from time import perf_counter
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -91,13 +92,30 @@ def winner_notify(*, draw_id: int) -> str:
         return "the winner has no email address"
     if not _claim(draw=draw, email=email):
         return "already sent (or being sent) by another delivery"
+    mail = EmailMessage(
+        subject=f"You won the lottery of {draw.lottery.date}",
+        body=_winner_message(draw),
+        from_email=None,  # DEFAULT_FROM_EMAIL
+        to=[email],
+    )
     try:
-        send_mail(
-            subject=f"You won the lottery of {draw.lottery.date}",
-            message=_winner_message(draw),
-            from_email=None,  # DEFAULT_FROM_EMAIL
-            recipient_list=[email],
+        # Built here, before any connection, as the backend would: an address stored before
+        # addresses were checked (accounts.services.email_deliverable) can make the headers
+        # impossible to write (HeaderParseError, ValueError). No retry could send it, so it
+        # fails for good rather than staying "sending" with no task left to finish it.
+        mail.message().as_bytes()
+        for address in mail.recipients():
+            sanitize_address(address, mail.encoding or settings.DEFAULT_CHARSET)
+    except Exception as exc:  # the email package raises many kinds; any means "unbuildable"
+        WinnerNotification.objects.filter(draw=draw).update(
+            state=WinnerNotification.State.FAILED,
+            last_error=f"cannot be built, not retried: {exc!r}"[:1000],
         )
+        NOTIFICATIONS.labels(result="failed").inc()
+        logger.error("Winner email of draw %s cannot be built (%r); not retried", draw_id, exc)
+        return "the winner's address cannot be used; marked failed"
+    try:
+        mail.send()
     except (smtplib.SMTPException, OSError) as exc:
         # The SMTP conversation failed before the server accepted the message: not sent.
         WinnerNotification.objects.filter(draw=draw).update(

@@ -74,6 +74,7 @@ def rendered_results_forget() -> None:
     """Drop every rendered result of this process (tests that alter the database)."""
     _draw_rendered_final.cache_clear()
     _draw_page_rendered.cache_clear()
+    ballot_id_page_rendered.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,27 @@ def ballot_id_page(*, lottery_date: date, after: UUID | None, limit: int) -> lis
     if after is not None:
         ballots = ballots.filter(id__gt=after)  # keyset: each page is one index range scan
     return list(ballots.order_by("id").values_list("id", flat=True)[:limit])
+
+
+# A page of 10,000 ids is ~390 KB of JSON: at most ~25 MB per process. An auditor walks a
+# day's pages in order; pages asked with an arbitrary ``after`` miss the cache, which is why
+# these reads also have a per-address limit (PUBLIC_READ_RATE_LIMIT_PER_MINUTE).
+BALLOT_PAGES_CACHED = 64
+
+
+@functools.lru_cache(maxsize=BALLOT_PAGES_CACHED)
+def ballot_id_page_rendered(
+    *, lottery_date: date, after: UUID | None, limit: int
+) -> tuple[bytes, str]:
+    """The JSON of one page of ``GET /draws/{date}/ballots`` and its ETag, rendered once.
+
+    ``ballot_id_page`` answers only once the day's ballot set can no longer change (it
+    raises NotFound before, which lru_cache does not remember), so a page it answers is
+    immutable: rendering it cost 70-130 ms of CPU at 10,000 ids, every time, uncached.
+    """
+    ids = ballot_id_page(lottery_date=lottery_date, after=after, limit=limit)
+    body = json_bytes({"items": ids, "next_after": ids[-1] if len(ids) == limit else None})
+    return body, etag_of(body)  # schemas.BallotIdPage
 
 
 def lottery_dates_undrawn(*, today: date) -> list[date]:

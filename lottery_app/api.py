@@ -24,6 +24,7 @@ from draws.api import router as draws_router
 from lottery_app.errors import (
     DATABASE_RETRY_AFTER_SECONDS,
     ApplicationError,
+    DependencyUnavailable,
     TooManyRequests,
     UnsupportedMediaType,
 )
@@ -152,7 +153,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     response = api.create_response(request, {"detail": exc.detail}, status=exc.status_code)
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | DependencyUnavailable):
         response["Retry-After"] = str(exc.retry_after)
     return response
 

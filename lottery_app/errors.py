@@ -6,6 +6,8 @@ Services raise these; the one handler on the NinjaAPI (``lottery_app.api``) turn
 
 # Retry-After of the 503 answered when no working database connection can be had.
 DATABASE_RETRY_AFTER_SECONDS = 5
+# ... and when another dependency on the request's path (the cache) does not answer.
+DEPENDENCY_RETRY_AFTER_SECONDS = 5
 
 
 class ApplicationError(Exception):
@@ -34,6 +36,16 @@ class Unauthorized(ApplicationError):
 
 class TooManyRequests(ApplicationError):
     status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class DependencyUnavailable(ApplicationError):
+    """A dependency on the request's path (the cache's Redis) failed or did not answer."""
+
+    status_code = 503
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)

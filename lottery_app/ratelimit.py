@@ -1,18 +1,25 @@
 """Rate limits kept in the Django cache (Redis in production: ``CACHE_URL``), so they hold
 across processes.
 
-Each limit is a sliding window of one minute, estimated from two fixed-window counters: the
-current minute's count plus the previous minute's, weighted by how much of it still lies
-within the last 60 s. A plain fixed window let a client spend its limit at the end of one
-minute and again at the start of the next (2x in a few seconds); this estimate never lets
-more than the limit through in any 60 s if requests are spread evenly, and at worst a few
-percent more. Refused requests are refunded, so a client that keeps retrying is not locked
-out for longer than its own excess.
+The promise is exact: at most ``limit`` units in ANY 60 s (a sliding log). Each key keeps
+the times of the units it was allowed in the last minute; a charge drops the ones older
+than 60 s, counts the rest and adds its own only if they fit, in one Redis round trip (a
+Lua script, atomic on the server). The estimate used before (this minute's count plus the
+previous one's, weighted) let 1.9x the limit through in 60 s; the estimate is gone, and so
+are the leases that charged a process's units ahead. Refused requests are not recorded, so
+retrying does not extend a lock-out, and ``Retry-After`` is exact: the moment the oldest
+units that stand in the way leave the window. The price: one sorted-set member per unit
+allowed in the last minute (a user at the ballot limit of 600 holds ~600 members, tens of
+KB), and one round trip per charge.
+
+A cache that cannot answer within CACHE_TIMEOUT makes the request a 503 with Retry-After
+(``DependencyUnavailable``), never a 500 or a hang.
 """
 
 import functools
 import hashlib
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,115 +29,95 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 
-from lottery_app.errors import TooManyRequests
+from lottery_app.errors import (
+    DEPENDENCY_RETRY_AFTER_SECONDS,
+    DependencyUnavailable,
+    TooManyRequests,
+)
 
 WINDOW_SECONDS = 60
 
+# KEYS[1]: the log; ARGV: now (s), window (s), limit, count, a nonce for unique members.
+# Returns {1} when allowed, else {0, seconds until ``count`` more fit} (-1: never).
+_CHARGE_SCRIPT = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local limit, count = tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = redis.call('ZCARD', KEYS[1])
+if used + count <= limit then
+  for i = 1, count do
+    redis.call('ZADD', KEYS[1], now, ARGV[5] .. ':' .. i)
+  end
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+  return {1}
+end
+if count > limit then
+  return {0, '-1'}
+end
+local last = used + count - limit - 1
+local blocking = redis.call('ZRANGE', KEYS[1], last, last, 'WITHSCORES')
+return {0, tostring(tonumber(blocking[2]) + window - now)}
+"""
 
-# A process charges the shared counter for a lease of LEASE_SHARE-th of the limit at a time
-# and hands it out locally, so a heavy client costs one round trip per lease, not per
-# request. The price: units leased but unused stay counted, at most one lease per process per
-# minute (2% of the limit each); limits under 2 * LEASE_SHARE are always charged exactly.
-LEASE_SHARE = 50
-_leases: dict[tuple[str, str, int], tuple[int, int]] = {}  # -> (window, units left)
-_leases_lock = threading.Lock()
+_local_lock = threading.Lock()
 
 
 def rate_limit_charge(*, scope: str, key: str, limit: int, count: int = 1) -> None:
-    """Count ``count`` requests of ``key`` in ``scope``; raise TooManyRequests past ``limit``."""
-    window_float, elapsed = divmod(time.time(), WINDOW_SECONDS)
-    window = int(window_float)
-    lease_size = limit // LEASE_SHARE
-    if lease_size > 1 and _lease_take((scope, key, limit), window, count):
-        return
-    if lease_size > count:
-        try:
-            _shared_charge(scope, key, window, elapsed, limit=limit, count=lease_size)
-        except TooManyRequests:
-            pass  # no room for a whole lease: maybe for this request alone, below
-        else:
-            _lease_keep((scope, key, limit), window, lease_size - count)
-            return
-    _shared_charge(scope, key, window, elapsed, limit=limit, count=count)
-
-
-def _lease_take(lease: tuple[str, str, int], window: int, count: int) -> bool:
-    with _leases_lock:
-        lease_window, left = _leases.get(lease, (window, 0))
-        if lease_window != window or left < count:
-            return False
-        _leases[lease] = (window, left - count)
-        return True
-
-
-def _lease_keep(lease: tuple[str, str, int], window: int, units: int) -> None:
-    with _leases_lock:
-        if len(_leases) > 10_000:  # forget the leases of past minutes
-            for stale in [k for k, (w, _) in _leases.items() if w != window]:
-                del _leases[stale]
-        _leases[lease] = (window, units)
-
-
-def _shared_charge(
-    scope: str, key: str, window: int, elapsed: float, *, limit: int, count: int
-) -> None:
+    """Count ``count`` units of ``key`` in ``scope``; raise TooManyRequests past ``limit``."""
     # Hashed: a key may be any text (a username, a forwarded address), cache keys may not.
-    key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-    current_key = f"ratelimit:{scope}:{key}:{window}"
-    previous_key = f"ratelimit:{scope}:{key}:{window - 1}"
-    current, previous = _counters_add(current_key, previous_key, count)
-    if previous * (1 - elapsed / WINDOW_SECONDS) + current <= limit:
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    log_key = f"ratelimit:{scope}:{digest}"
+    now = time.time()
+    try:
+        wait = _charge(log_key, now, limit=limit, count=count)
+    except RedisError as exc:  # refused, timed out, or anything else from the cache's Redis
+        raise DependencyUnavailable(
+            "The rate-limit store is unavailable; try again shortly.",
+            retry_after=DEPENDENCY_RETRY_AFTER_SECONDS,
+        ) from exc
+    if wait is None:
         return
-    _counters_add(current_key, None, -count)
-    retry_after = _retry_after(current - count, previous, elapsed, limit=limit, count=count)
+    # More than the limit at once never fits; a minute is as good an answer as any.
+    retry_after = WINDOW_SECONDS if wait < 0 else max(1, math.ceil(wait - 1e-6))
     raise TooManyRequests("Too many requests; try again later.", retry_after=retry_after)
 
 
-def _counters_add(current_key: str, previous_key: str | None, count: int) -> tuple[int, int]:
-    """Add ``count`` to the current counter; return it and the previous one."""
+def _charge(log_key: str, now: float, *, limit: int, count: int) -> float | None:
+    """None when ``count`` units fit and were recorded, else seconds until they would."""
     cache = caches["default"]  # the backend itself: django.core.cache.cache is a proxy
     if isinstance(cache, RedisCache):
-        # One round trip: Django's cache.incr() costs two (EXISTS, INCRBY) and a missing key
-        # one more (add); this runs on every POST /ballots.
         # make_key, not make_and_validate_key: the keys are hex digests, nothing to warn about.
-        real_current = cache.make_key(current_key)
-        pipe = _redis_client(cache).pipeline(transaction=False)
-        pipe.incrby(real_current, count)
-        pipe.expire(real_current, WINDOW_SECONDS * 2)
-        if previous_key is not None:
-            pipe.get(cache.make_key(previous_key))
-        results = pipe.execute()
-        return int(results[0]), int(results[2] or 0) if previous_key is not None else 0
-    # add() creates the counter atomically; incr() is atomic in locmem.
-    cache.add(current_key, 0, timeout=WINDOW_SECONDS * 2)
-    current = cache.incr(current_key, count)
-    return current, int(cache.get(previous_key, 0)) if previous_key is not None else 0
+        allowed, *wait = _charge_script(cache)(
+            keys=[cache.make_key(log_key)],
+            args=[repr(now), WINDOW_SECONDS, limit, count, os.urandom(8).hex()],
+        )
+        return None if allowed else float(wait[0])
+    # locmem (the embedded mode and the tests): one process, so a lock makes it atomic.
+    with _local_lock:
+        log = [moment for moment in cache.get(log_key, []) if moment > now - WINDOW_SECONDS]
+        if len(log) + count <= limit:
+            cache.set(log_key, [*log, *[now] * count], timeout=WINDOW_SECONDS + 1)
+            return None
+        cache.set(log_key, log, timeout=WINDOW_SECONDS + 1)
+    if count > limit:
+        return -1.0
+    return log[len(log) + count - limit - 1] + WINDOW_SECONDS - now
 
 
-def _redis_client(cache: RedisCache) -> Any:
-    """The backend's redis-py client, made once per backend (Django makes one per call, and
-    building it costs more CPU than the round trip). Thread-safe: it draws connections from
-    the backend's pool; Django keeps one backend per thread anyway."""
-    client = getattr(cache, "_ratelimit_client", None)
-    if client is None:
+def _charge_script(cache: RedisCache) -> Any:
+    """The registered script (EVALSHA, loading it on first use), made once per backend.
+
+    It draws connections from the backend's pool (thread-safe); building a client per call,
+    as Django does, costs more CPU than the round trip.
+    """
+    script = getattr(cache, "_ratelimit_script", None)
+    if script is None:
         client = cast(Any, cache)._cache.get_client(write=True)
-        cache._ratelimit_client = client  # type: ignore[attr-defined]
-    return client
-
-
-def _retry_after(current: int, previous: int, elapsed: float, *, limit: int, count: int) -> int:
-    """Seconds until ``count`` more requests fit, if nothing else is sent meanwhile."""
-    if current + count <= limit:
-        # This minute has room; wait for enough of the previous minute to slide out.
-        wait = WINDOW_SECONDS * (1 - (limit - current - count) / previous) - elapsed
-    elif count <= limit:
-        # Only the next minute has room, once enough of this one has slid out.
-        spill = WINDOW_SECONDS * (1 - (limit - count) / current) if current else 0
-        wait = WINDOW_SECONDS - elapsed + spill
-    else:
-        wait = WINDOW_SECONDS  # more than the limit at once: never; a minute is as good as any
-    return max(1, math.ceil(wait))
+        script = client.register_script(_CHARGE_SCRIPT)
+        cache._ratelimit_script = script  # type: ignore[attr-defined]
+    return script
 
 
 def client_address(request: HttpRequest) -> str:
@@ -147,19 +134,32 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
-def address_limit_charge(*, scope: str, request: HttpRequest) -> None:
+# One budget per address for everything that hashes a password (register, /token/pair,
+# admin login): with a budget each, one address made ~90 PBKDF2 hashes a minute.
+HASHING_SCOPE = "auth"
+
+
+def address_limit_charge(
+    *, request: HttpRequest, scope: str = HASHING_SCOPE, limit: int | None = None
+) -> None:
+    """Charge the client's address: AUTH_RATE_LIMIT_PER_MINUTE in the hashing scope."""
     rate_limit_charge(
-        scope=scope, key=client_address(request), limit=settings.AUTH_RATE_LIMIT_PER_MINUTE
+        scope=scope,
+        key=client_address(request),
+        limit=settings.AUTH_RATE_LIMIT_PER_MINUTE if limit is None else limit,
     )
 
 
-def rate_limited(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Limit a Ninja handler to AUTH_RATE_LIMIT_PER_MINUTE calls per client address."""
+def rate_limited(
+    scope: str = HASHING_SCOPE, *, limit_setting: str = "AUTH_RATE_LIMIT_PER_MINUTE"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Limit a Ninja handler per client address (the setting is read at call time)."""
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(handler)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            address_limit_charge(scope=scope, request=request)
+            limit = getattr(settings, limit_setting)
+            address_limit_charge(request=request, scope=scope, limit=limit)
             return handler(request, *args, **kwargs)
 
         return wrapper

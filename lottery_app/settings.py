@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from lottery_app.env import (
     database_url_parse,
@@ -81,6 +83,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lottery_app.urls"
+CSRF_FAILURE_VIEW = "lottery_app.views.csrf_failure"  # JSON, as every other error
+# Error reports (DEBUG's page, any report handler) mask *_URL settings too: they hold passwords.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "lottery_app.wsgi_edge.ExceptionReporterFilter"
 WSGI_APPLICATION = "lottery_app.wsgi.application"
 
 TEMPLATES = [
@@ -155,10 +160,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate limits) ----------------------------------------------------------------
 
 CACHE_URL = env_str("CACHE_URL", "locmem://")
+# Seconds a cache operation may take (connect, or an answer) before the request gets a 503:
+# a Redis that accepts connections and never answers hung requests for good; redis-py's
+# default retries (3, with up to 10 s of back-off) made a refusing one a 500 after 6.4 s.
+CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 1, minimum=1)
+# Passed to redis-py's connection pool. One retry, at once: a pooled connection that broke
+# while idle (a Redis restart) is replaced rather than failing the request.
+CACHE_REDIS_OPTIONS = {
+    "socket_connect_timeout": CACHE_TIMEOUT,
+    "socket_timeout": CACHE_TIMEOUT,
+    "retry": Retry(NoBackoff(), 1),
+}
 if CACHE_URL.startswith(("redis://", "rediss://")):
     # Shared by every process, so a rate limit holds across web server processes.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": CACHE_REDIS_OPTIONS,
+        }
     }
 elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -186,6 +206,9 @@ NINJA_JWT = {
 AUTH_RATE_LIMIT_PER_MINUTE = env_int("AUTH_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
 # Password attempts per minute on one account (/token/pair and admin login together).
 AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE = env_int("AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE", 10, minimum=1)
+# Requests per minute per client address on the public reads that cost real CPU: a day's
+# ballot-id pages and inclusion proofs. 120 walks 1.2 million ballots a minute.
+PUBLIC_READ_RATE_LIMIT_PER_MINUTE = env_int("PUBLIC_READ_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect
 # directly). The rate limit keys on the address that many hops back.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)

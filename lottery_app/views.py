@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.services import login_attempt_charge
-from lottery_app.errors import TooManyRequests
+from lottery_app.errors import DependencyUnavailable, TooManyRequests
 from lottery_app.http import json_error
 from lottery_app.ratelimit import address_limit_charge
 
@@ -48,6 +48,12 @@ def debug_not_found_middleware(
     return middleware
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    # settings.CSRF_FAILURE_VIEW: Django's own is an HTML page (only the admin's forms and
+    # their cookie are subject to CSRF; the API's views are exempt).
+    return json_error(403, f"CSRF verification failed: {reason or 'refused'}")
+
+
 def server_error(request: HttpRequest) -> JsonResponse:
     return json_error(500, "Internal server error.")
 
@@ -56,8 +62,8 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     """Django admin's login, with /token/pair's limits on password attempts."""
     if request.method == "POST":
         try:
-            address_limit_charge(scope="admin-login", request=request)
+            address_limit_charge(request=request)  # the budget of register and /token/pair
             login_attempt_charge(username=request.POST.get("username", ""))
-        except TooManyRequests as exc:
-            return json_error(429, exc.detail, Retry_After=str(exc.retry_after))
+        except (TooManyRequests, DependencyUnavailable) as exc:
+            return json_error(exc.status_code, exc.detail, Retry_After=str(exc.retry_after))
     return admin.site.login(request)

@@ -8,7 +8,9 @@ Each checks that the day gets exactly one result counting every ballot that got 
 prints how long after the fault ended the day was drawn.
 """
 
+import http.client
 import itertools
+import json
 import re
 import socket
 import statistics
@@ -28,6 +30,7 @@ from draws.models import Draw
 from tests.conftest import wait_until_a_query_waits_on_a_lock
 from tests.faults.cluster import SCALED, Cluster
 from tests.faults.relay import Relay
+from tests.silent import SilentServer
 
 pytestmark = [
     pytest.mark.fault,
@@ -313,6 +316,108 @@ def test_postgres_restarted_under_the_web_server_fails_no_request_with_500(
         f"the 30 POSTs after it: {after.count(201)} x 201, {after.count(503)} x 503, "
         f"{after.count(500)} x 500",
         f"{created} ballots with 201, {Ballot.objects.count()} stored",
+    ])  # fmt: skip
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def timed_request(app: Cluster, method: str, path: str, payload=None, token=""):
+    started = time.monotonic()
+    status, body, headers = app.request(method, path, payload, token)
+    return status, body, headers, time.monotonic() - started
+
+
+def test_a_silent_broker_cannot_wedge_the_web_server(cluster, silent, capsys):
+    # Accepts TCP, never answers: /health/ready used to wait for ever, and six probes
+    # (compose's healthcheck alone, given time) took every thread, /health/live included.
+    cluster.start("web", CELERY_BROKER_URL=f"redis://127.0.0.1:{silent.port}/0")
+    cluster.wait_ready("web")
+    token = cluster.participant("silentbroker")
+    probes: list[tuple[int, float]] = []
+
+    def probe() -> None:
+        status, _, _, took = timed_request(cluster, "GET", "/health/ready")
+        probes.append((status, took))
+
+    threads = [threading.Thread(target=probe) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    live, _, _, live_took = timed_request(cluster, "GET", "/health/live")
+    ballot, _, _, _ = timed_request(cluster, "POST", "/ballots", {}, token)
+
+    assert silent.accepted >= 6
+    assert [status for status, _ in probes] == [503] * 6
+    assert max(took for _, took in probes) < 30
+    assert live == 200
+    assert live_took < 1
+    assert ballot == 201
+    report(capsys, "a broker that accepts TCP and never answers", [
+        f"6 concurrent /health/ready: all 503, the slowest after "
+        f"{max(took for _, took in probes):.1f} s (3 s socket timeouts)",
+        f"then /health/live 200 in {live_took * 1000:.0f} ms, POST /ballots {ballot}",
+    ])  # fmt: skip
+
+
+def test_a_silent_cache_is_a_503_in_bounded_time(cluster, silent, capsys):
+    cluster.start("web")
+    cluster.wait_ready("web")
+    token = cluster.participant("silentcache")
+    cluster.stop()
+    cluster.start("web", CACHE_URL=f"redis://127.0.0.1:{silent.port}/0")
+    cluster.wait_ready("web")
+
+    ballot = timed_request(cluster, "POST", "/ballots", {}, token)
+    login = timed_request(
+        cluster, "POST", "/token/pair", {"username": "silentcache", "password": "x" * 12}
+    )
+    live = timed_request(cluster, "GET", "/health/live")
+
+    for status, body, headers, took in (ballot, login):
+        assert status == 503, body
+        assert headers["retry-after"] == "5"
+        assert "unavailable" in body["detail"]
+        assert took < 5
+    assert live[0] == 200
+    assert Ballot.objects.count() == 0
+    report(capsys, "the cache's Redis accepts TCP and never answers", [
+        f"POST /ballots: {ballot[0]} after {ballot[3]:.1f} s; /token/pair: {login[0]} after "
+        f"{login[3]:.1f} s (Retry-After 5; CACHE_TIMEOUT 1 s, one retry)",
+        f"/health/live {live[0]}",
+    ])  # fmt: skip
+
+
+def test_a_chunked_ballot_lands_on_the_day_it_names(cluster, capsys):
+    cluster.start("web")
+    cluster.wait_ready("web")
+    token = cluster.participant("chunked")
+    _, lotteries, _ = cluster.request("GET", "/lotteries")
+    day = lotteries[3]["date"]
+
+    connection = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=30)
+    body = iter([b'{"date": ', json.dumps(day).encode(), b"}"])
+    connection.request(
+        "POST",
+        "/ballots",
+        body=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        encode_chunked=True,
+    )
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    connection.close()
+
+    assert response.status == 201, answer
+    assert answer["date"] == day
+    assert Ballot.objects.get().lottery.date.isoformat() == day
+    report(capsys, "a chunked POST /ballots through Granian", [
+        f"{{\"date\": \"{day}\"}} sent chunked: {response.status}, stored for {day}",
     ])  # fmt: skip
 
 

@@ -30,8 +30,12 @@ def test_docs_serve_swagger_ui_from_the_app_not_a_cdn(client, settings):
         ("get", "/ballots/{ballot_id}", {"200", "401", "404", "422", "503"}),
         ("get", "/draws", {"200", "400", "422", "503"}),
         ("get", "/draws/{lottery_date}", {"200", "404", "422", "503"}),
-        ("get", "/draws/{lottery_date}/ballots", {"200", "400", "404", "422", "503"}),
-        ("get", "/draws/{lottery_date}/ballots/{ballot_id}/proof", {"200", "404", "422", "503"}),
+        ("get", "/draws/{lottery_date}/ballots", {"200", "400", "404", "422", "429", "503"}),
+        (
+            "get",
+            "/draws/{lottery_date}/ballots/{ballot_id}/proof",
+            {"200", "404", "422", "429", "503"},
+        ),
     ],
 )
 def test_docs_declare_every_status_an_endpoint_can_return(client, method, path, statuses):

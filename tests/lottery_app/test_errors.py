@@ -61,3 +61,14 @@ def test_malformed_json_is_a_400_with_a_detail(client):
 
     assert response.status_code == 400
     assert response.json() == {"detail": "Cannot parse request body"}
+
+
+@pytest.mark.django_db
+def test_the_admins_csrf_failure_is_json(user):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/admin/login/", {"username": "alice", "password": "x"})
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "CSRF" in response.json()["detail"]

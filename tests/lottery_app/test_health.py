@@ -110,3 +110,36 @@ def test_draws_allows_a_day_the_time_its_published_delay_takes(client, ballots_o
         response = client.get("/health/draws")
     assert response.status_code == 503
     assert str(D) in response.json()["overdue"]
+
+
+@pytest.fixture
+def broker_silent():
+    # A broker that accepts the connection and never answers (tests/silent.py).
+    from tests.silent import SilentServer
+
+    server = SilentServer()
+    silent = partial(celery_app.connection_for_write, url=f"redis://127.0.0.1:{server.port}/0")
+    with mock.patch.object(celery_app, "connection_for_write", silent):
+        yield server
+    server.close()
+
+
+@pytest.mark.django_db
+def test_ready_answers_503_in_bounded_time_when_the_broker_never_answers(client, broker_silent):
+    started = time.monotonic()
+    response = client.get("/health/ready")
+    took = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "broker unreachable"
+    assert broker_silent.accepted >= 1  # it did connect: the wait was for an answer
+    assert took < 10
+
+
+@pytest.mark.django_db
+def test_ready_does_not_tell_anyone_where_the_broker_is(client, broker_down):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert "127.0.0.1" not in response.content.decode()
+    assert ":1" not in response.content.decode()
