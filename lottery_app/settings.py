@@ -123,7 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Parameters bound by the server, so psycopg prepares a query it has run 5 times and
         # PostgreSQL stops planning it again: the ballot INSERT spent longer in the planner
         # than executing. bench-api: POST /ballots 0.29 -> 0.33 of the /docs floor.
-        "server_side_binding": True,
+        # Off behind PgBouncer < 1.21 in transaction mode, which cannot keep prepared
+        # statements (docs/scaling.md; `.ci/run` runs the suite through PgBouncer 1.18).
+        "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", default=True),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # pooled, or a fresh connection per task
     # Django's backend, but for how the pool checks a connection (see below).
@@ -201,8 +203,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve app static files (Swagger UI) even where collectstatic has not run, e.g. `make run`.
-WHITENOISE_USE_FINDERS = True
+# Where collectstatic has not run (`make run`, the tests), serve the apps' own static files
+# (Swagger UI). Where it has (the image), serve only what it wrote: WhiteNoise's finders
+# would shadow the compressed copies, and Swagger UI's 1.5 MB bundle would go out unzipped.
+WHITENOISE_USE_FINDERS = not any(STATIC_ROOT.iterdir())
 
 # --- API ----------------------------------------------------------------------------------
 
