@@ -321,6 +321,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Leave print() output (the console email backend's mails) as it is, not one log line each.
 CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Touched every 10 s while a worker consumes (lottery_app.celery.Heartbeat), for a container
+# healthcheck that costs a stat instead of a second Celery process. Empty: not written.
+LOTTERY_WORKER_HEARTBEAT_FILE = env_str("LOTTERY_WORKER_HEARTBEAT_FILE", "")
 # Beat writes its state here whatever the broker and database are (a fresh clone has no var/).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _DRAW_TASK = "draws.tasks.lottery_draw_closed_days"
