@@ -21,7 +21,7 @@ class Heartbeat(bootsteps.StartStopStep):
     a whole Django + Celery process to ping the worker through the broker.
     """
 
-    requires = {"celery.worker.consumer.tasks:Tasks"}
+    requires = ("celery.worker.consumer.tasks:Tasks",)
     interval_seconds = 10.0
 
     def __init__(self, parent: Any, **kwargs: Any) -> None:

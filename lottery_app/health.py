@@ -1,8 +1,9 @@
 """Health for operators and orchestrators: is the process up, can it work, are draws late.
 
 ``/health/live`` answers without touching anything; ``/health/ready`` checks the database,
-that its migrations are applied, and the broker (the compose healthchecks use it, and ``manage.py healthcheck`` runs the same
-checks where no HTTP server is listening); ``/health/draws`` is for monitoring.
+that its migrations are applied, and the broker (the compose healthchecks use it, and
+``manage.py healthcheck`` runs the same checks where no HTTP server is listening);
+``/health/draws`` is for monitoring.
 """
 
 import datetime as dt

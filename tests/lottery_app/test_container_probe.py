@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-
 PROBE = Path(__file__).resolve().parents[2] / "scripts" / "container_probe.py"
 
 
@@ -16,7 +15,7 @@ def probe(role: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {
         key: value for key, value in os.environ.items() if not key.startswith("LOTTERY_SWEEP")
     }
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own script
         [sys.executable, str(PROBE), role],
         env={**environ, **env},
         capture_output=True,
