@@ -120,11 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # answers 503 and the draw task's retry clock keeps running (see draws.tasks).
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1),
-        # Parameters bound by the server, so psycopg prepares a query it has run 5 times and
-        # PostgreSQL stops planning it again: the ballot INSERT spent longer in the planner
-        # than executing. bench-api: POST /ballots 0.29 -> 0.33 of the /docs floor.
-        # Off behind PgBouncer < 1.21 in transaction mode, which cannot keep prepared
-        # statements (docs/scaling.md; `.ci/run` runs the suite through PgBouncer 1.18).
+        # Parameters bound by the server (unnamed statements: Django passes psycopg
+        # prepare_threshold=None, so nothing is prepared and PgBouncer in transaction mode,
+        # even < 1.21, needs no max_prepared_statements; .ci/run passes through 1.18).
+        # bench-api: POST /ballots 0.29 -> 0.33 of the /docs floor. false: client-side.
         "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", default=True),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # pooled, or a fresh connection per task
