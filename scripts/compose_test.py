@@ -31,6 +31,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from email.message import Message
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,24 @@ def readme_flow() -> None:
         status == 200 and encoding == "gzip",
         f"GET {SWAGGER_BUNDLE} with gzip: {status}, Content-Encoding {encoding}, {len(body)} bytes",
     )
+    # A chunked body (no Content-Length): nginx reads it whole and forwards it with one, so
+    # the ballot lands on the day it names (Granian alone handed Django an empty body).
+    day = json.loads(http("GET", "/lotteries")[2])[-1]["date"]
+    connection = HTTPConnection("127.0.0.1", PORT, timeout=15)
+    connection.request(
+        "POST",
+        "/ballots",
+        body=iter([json.dumps({"date": day}).encode()]),
+        headers={"Authorization": f"Bearer {access}", "Content-Type": "application/json"},
+        encode_chunked=True,
+    )
+    response = connection.getresponse()
+    landed = json.loads(response.read()).get("date")
+    connection.close()
+    check(
+        response.status == 201 and landed == day,
+        f"a chunked POST /ballots for {day}: {response.status}, for {landed}",
+    )
     status, _, body = http("GET", "/docs")
     check(status == 200 and b"swagger" in body.lower(), f"GET /docs: {status}")
 
@@ -319,7 +338,8 @@ def main() -> int:
             text=True,
             check=False,
         )
-        check(uv.returncode != 0, f"no uv in the runtime image {uv.stdout.strip()}".strip())
+        found = "" if uv.returncode else f": {uv.stdout.strip()}"
+        check(uv.returncode != 0, f"no uv in the runtime image{found}")
 
         wait_healthy(240)
         started = wait_for_log("worker", r"lottery_draw_closed_days\[[^]]+\] succeeded", 60)
