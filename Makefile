@@ -140,7 +140,7 @@ bench-draw: $(SYNCED) ## Draw 100k and 1M ballots (BENCH_DRAW_SIZES=...,10000000
 # --- Docker (production shape: PostgreSQL + Redis) ---------------------------------------
 
 .PHONY: build
-build: ## Build the image and start web, worker, beat, postgres and redis with Docker
+build: ## Build the image once, migrate, start proxy, web, worker, beat, postgres and redis
 	$(COMPOSE) up --build -d
 
 .PHONY: docker-run
@@ -154,6 +154,10 @@ docker-migrate: ## Apply migrations inside the web container
 .PHONY: docker-down
 docker-down: ## Stop the containers and delete the database volume
 	$(COMPOSE) down --volumes
+
+.PHONY: compose-test
+compose-test: install ## Build and run the compose stack, walk the Docker flow, check every service, clean up
+	$(UV) run python scripts/compose_test.py
 
 .PHONY: docker-shell
 docker-shell: ## Open a shell in the web container

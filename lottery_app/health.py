@@ -1,14 +1,16 @@
 """Health for operators and orchestrators: is the process up, can it work, are draws late.
 
-``/health/live`` answers without touching anything; ``/health/ready`` checks the database
-and the broker (the compose healthchecks use it, and ``manage.py healthcheck`` runs the same
-checks where no HTTP server is listening); ``/health/draws`` is for monitoring.
+``/health/live`` answers without touching anything; ``/health/ready`` checks the database,
+that its migrations are applied, and the broker (the compose healthchecks use it, and
+``manage.py healthcheck`` runs the same checks where no HTTP server is listening);
+``/health/draws`` is for monitoring.
 """
 
 import datetime as dt
 import logging
 
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
@@ -36,6 +38,29 @@ def database_problem() -> str | None:
             cursor.execute("SELECT 1")
     except DatabaseError as exc:
         return f"database unreachable: {exc}".strip()
+    return None
+
+
+_migrated = False
+
+
+def migrations_problem() -> str | None:
+    """Not ready while a migration of this code is unapplied (a deploy that skipped migrate).
+
+    Once applied they stay applied for this process's code, so only the first success costs
+    the migration graph and a query; a database error is database_problem's to report.
+    """
+    global _migrated
+    if _migrated:
+        return None
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return f"migrations unknown: {exc}".strip()
+    if plan:
+        return f"{len(plan)} migrations not applied (run: python manage.py migrate)"
+    _migrated = True
     return None
 
 
@@ -87,10 +112,16 @@ def live(request: HttpRequest) -> dict[str, str]:
 
 @router.get("/ready", response={200: ReadyOut, 503: NotReadyOut}, summary="Readiness (operators)")
 def ready(request: HttpRequest) -> Status:
-    """200 when the database and the broker answer; 503 naming the one that does not. For load
-    balancers and the compose healthcheck.
+    """200 when the database and the broker answer and every migration is applied; 503 naming
+    the one that does not. For load balancers and the compose healthcheck.
     """
-    problems = {"database": database_problem(), "broker": broker_problem()}
+    database = database_problem()
+    problems = {
+        "database": database,
+        # Unknowable without the database, whose problem is reported once, above.
+        "migrations": None if database else migrations_problem(),
+        "broker": broker_problem(),
+    }
     checks = {name: problem or "ok" for name, problem in problems.items()}
     failing = [problem for problem in problems.values() if problem]
     if failing:

@@ -134,10 +134,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # answers 503 and the draw task's retry clock keeps running (see draws.tasks).
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1),
-        # Parameters bound by the server, so psycopg prepares a query it has run 5 times and
-        # PostgreSQL stops planning it again: the ballot INSERT spent longer in the planner
-        # than executing. bench-api: POST /ballots 0.29 -> 0.33 of the /docs floor.
-        "server_side_binding": True,
+        # Parameters bound by the server (unnamed statements: Django passes psycopg
+        # prepare_threshold=None, so nothing is prepared and PgBouncer in transaction mode,
+        # even < 1.21, needs no max_prepared_statements; .ci/run passes through 1.18).
+        # bench-api: POST /ballots 0.29 -> 0.33 of the /docs floor. false: client-side.
+        "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", default=True),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # pooled, or a fresh connection per task
     # Django's backend, but for how the pool checks a connection (see below).
@@ -233,8 +234,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve app static files (Swagger UI) even where collectstatic has not run, e.g. `make run`.
-WHITENOISE_USE_FINDERS = True
+# Where collectstatic has not run (`make run`, the tests), serve the apps' own static files
+# (Swagger UI). Where it has (the image), serve only what it wrote: WhiteNoise's finders
+# would shadow the compressed copies, and Swagger UI's 1.5 MB bundle would go out unzipped.
+WHITENOISE_USE_FINDERS = not any(STATIC_ROOT.iterdir())
 
 # --- API ----------------------------------------------------------------------------------
 
@@ -358,6 +361,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Leave print() output (the console email backend's mails) as it is, not one log line each.
 CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Touched every 10 s while a worker consumes (lottery_app.celery.Heartbeat), for a container
+# healthcheck that costs a stat instead of a second Celery process. Empty: not written.
+LOTTERY_WORKER_HEARTBEAT_FILE = env_str("LOTTERY_WORKER_HEARTBEAT_FILE", "")
 # Beat writes its state here whatever the broker and database are (a fresh clone has no var/).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _DRAW_TASK = "draws.tasks.lottery_draw_closed_days"

@@ -1,6 +1,10 @@
 """The draw task through a real Celery worker consuming from the local Redis."""
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -49,3 +53,20 @@ def test_the_worker_emails_the_winner_once_after_the_draw_commits(ballots_on, ma
         time.sleep(1)  # room for a wrong second email to arrive
 
     assert [mail.to for mail in mailoutbox] == [["a@example.com"]]
+
+
+def test_a_consuming_worker_keeps_its_heartbeat_fresh_for_the_healthcheck(tmp_path, settings):
+    heartbeat = tmp_path / "heartbeat"
+    settings.LOTTERY_WORKER_HEARTBEAT_FILE = str(heartbeat)
+    script = Path(__file__).resolve().parents[2] / "scripts" / "container_probe.py"
+    env = {**os.environ, "LOTTERY_WORKER_HEARTBEAT_FILE": str(heartbeat)}
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        deadline = time.monotonic() + 20
+        while not heartbeat.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        well = subprocess.run(  # noqa: S603 - our own script
+            [sys.executable, str(script), "worker"], env=env, capture_output=True, check=False
+        )
+
+    assert well.returncode == 0, well.stderr

@@ -1,6 +1,8 @@
 """GET /health/live, /health/ready, /health/draws and `manage.py healthcheck`."""
 
 import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -38,7 +40,53 @@ def test_ready_checks_the_database_and_the_broker(client):
     response = client.get("/health/ready")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "migrations": "ok", "broker": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_ready_is_503_while_migrations_are_not_applied(client, settings, monkeypatch):
+    # The suite's database is built without migrations (--no-migrations), so with the real
+    # migration modules back every migration of the project is unapplied there.
+    settings.MIGRATION_MODULES = {}
+    monkeypatch.setattr("lottery_app.health._migrated", False)  # a fresh process
+
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert "migrations not applied" in body["detail"]
+    assert body["checks"]["database"] == "ok"
+    assert "run: python manage.py migrate" in body["checks"]["migrations"]
+
+
+def test_the_healthcheck_command_is_unwell_until_migrate_has_run(tmp_path):
+    # What a fresh deploy's database looks like, in a process of its own.
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "LOTTERY_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": "filesystem://",
+    }
+    command = [sys.executable, "manage.py", "healthcheck", "--database", "--migrations"]
+
+    def healthcheck() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own interpreter
+            command, env=env, capture_output=True, text=True, check=False
+        )
+
+    before = healthcheck()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], env=env, check=True
+    )
+    after = healthcheck()
+
+    assert before.returncode == 1
+    assert "migrations not applied" in before.stderr
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.strip() == "ok"
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lottery_app.health import broker_problem, database_problem
+from lottery_app.health import broker_problem, database_problem, migrations_problem
 
 
 class Command(BaseCommand):
@@ -15,6 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--database", action="store_true", help="check the database")
+        parser.add_argument(
+            "--migrations", action="store_true", help="check that every migration is applied"
+        )
         parser.add_argument("--broker", action="store_true", help="check the Celery broker")
         parser.add_argument(
             "--beat-schedule",
@@ -27,6 +30,8 @@ class Command(BaseCommand):
         problems = []
         if options["database"]:
             problems.append(database_problem())
+        if options["migrations"]:
+            problems.append(migrations_problem())
         if options["broker"]:
             problems.append(broker_problem())
         if options["beat_schedule"]:
