@@ -43,6 +43,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import sleep
 from typing import Any
 
 PAGE = 10_000
@@ -115,13 +116,33 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+RATE_LIMIT_WAITS = 10  # a day of 1.2M+ ballots takes more pages than a minute's limit allows
+MAX_WAIT_SECONDS = 60
+
+
 def get_json(url: str) -> Any:
+    """The JSON answer at ``url``; a 429 is waited out as its Retry-After asks, a few times."""
+    for _ in range(RATE_LIMIT_WAITS):
+        try:
+            return _get_json_once(url)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 429:
+                raise Unusable(f"{url} answered HTTP {exc.code}: {_detail(exc)}") from None
+            wait = exc.headers.get("Retry-After", "")
+            seconds = min(int(wait), MAX_WAIT_SECONDS) if wait.isdigit() else 5
+            asked = " as it asks" if wait.isdigit() else ""
+            note(f"the server limits how fast it is read (HTTP 429): waiting {seconds} s{asked}")
+            sleep(seconds)
+    raise Unusable(f"{url} kept answering HTTP 429 (too many requests); try again later")
+
+
+def _get_json_once(url: str) -> Any:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read(MAX_ANSWER_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise Unusable(f"{url} answered HTTP {exc.code}: {_detail(exc)}") from None
+    except urllib.error.HTTPError:
+        raise  # get_json tells a 429 from the rest
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise Unusable(f"{url} could not be read: {exc}") from None
     if len(body) > MAX_ANSWER_BYTES:

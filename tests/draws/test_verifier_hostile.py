@@ -421,3 +421,19 @@ def test_the_chain_check_catches_a_rewritten_earlier_day(cheat, client, user, au
     result = run(cheat, "--chain", "1", day=str(later))
     assert result.returncode == 1
     assert f"FAIL the chain link {later} -> {D}" in result.stdout
+
+
+def test_a_rate_limited_page_is_waited_out(cheat, day):
+    # The server limits ballot pages per address (PUBLIC_READ_RATE_LIMIT_PER_MINUTE).
+    limited = {"left": 1}
+
+    def once_429(path: str, answer: Any) -> Any:
+        if path.endswith("/ballots") and limited["left"]:
+            limited["left"] -= 1
+            raise Answer(429, b'{"detail": "Too many requests; retry in 1 s."}')
+        return answer
+
+    cheat.rewrite = once_429
+    result = run(cheat)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "limits how fast it is read (HTTP 429): waiting 5 s" in result.stdout
