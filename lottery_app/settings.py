@@ -270,8 +270,8 @@ LOTTERY_MAX_RETRIES = env_int("LOTTERY_MAX_RETRIES", 10)
 # GET /health/draws answers 503 once a closed day is still undrawn this long after midnight.
 LOTTERY_DRAW_GRACE_MINUTES = env_int("LOTTERY_DRAW_GRACE_MINUTES", 10, minimum=1)
 # The delay of each new day's draw (docs/draw-rules.md): 2**t sequential squarings over the
-# day's Merkle root, fixed in the day's policy when its row is created. 2**27 is about 9
-# minutes with GMP here, 25 without; the embedded mode's days publish 2**16 (a second) so
+# day's Merkle root, fixed in the day's policy when its row is created. 2**27 is about 7
+# minutes with GMP here, 42 without (make bench-draw); the embedded mode's days publish 2**16 (a second) so
 # `make run` and `make draw` stay quick, and the verifier says such a delay is below its floor.
 LOTTERY_VDF_DELAY_LOG2 = env_int("LOTTERY_VDF_DELAY_LOG2", 16 if DEBUG else 27, minimum=1)
 if LOTTERY_VDF_DELAY_LOG2 > 40:
