@@ -32,19 +32,20 @@ def draw_list(request: HttpRequest, page: Query[LimitOffsetPagination.Input]) ->
     "/{lottery_date}", response={200: DrawOut, **errors(404, 422, 503)}, summary="One day's result"
 )
 def draw_detail(request: HttpRequest, lottery_date: IsoDate) -> HttpResponse:
-    """One drawn day's result: the winning ballot (null for a day without ballots), the ballot
-    count, and every value needed to check the draw (see `scripts/verify_draw.py`). No sign-in
-    needed. A drawn day's result never changes: cacheable for good (`immutable`, with an
-    `ETag`), rendered once per process.
+    """One closed day's draw and every value needed to check it (see `scripts/verify_draw.py`
+    and docs/draw-rules.md). `state` is `drawing` from the close (count and Merkle root fixed
+    and published, the delay function running), then `drawn` with the winning ballot (null for
+    a day without ballots). No sign-in needed. A drawn day's result never changes: cacheable
+    for good (`immutable`, with an `ETag`), rendered once per process; while `drawing`,
+    `no-cache`.
 
-    Errors: 404 for a day that has not been drawn (still open, not drawn yet, or never open);
-    422 for a date that is not `YYYY-MM-DD`; 503 (with `Retry-After`) while the database is
-    unavailable.
+    Errors: 404 for a day that has not closed or was never open; 422 for a date that is not
+    `YYYY-MM-DD`; 503 (with `Retry-After`) while the database is unavailable.
     """
-    body, etag = selectors.draw_rendered(lottery_date=lottery_date)
-    response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = IMMUTABLE
+    rendered = selectors.draw_rendered(lottery_date=lottery_date)
+    response = HttpResponse(rendered.body, content_type="application/json")
+    response["ETag"] = rendered.etag
+    response["Cache-Control"] = IMMUTABLE if rendered.final else "no-cache"
     return response
 
 
