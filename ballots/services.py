@@ -25,7 +25,9 @@ def lottery_date_parse(value: str) -> date:
     except ValueError:
         pass
     BALLOTS_REFUSED.inc()
-    raise LotteryNotOpen(f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}")
+    raise LotteryNotOpen(
+        f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}", field="date"
+    )
 
 
 def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
@@ -129,7 +131,9 @@ def ballot_submit_batch(
 ) -> BallotBatch:
     """Submit ``count`` ballots for one day at once: all of them or none."""
     if not 1 <= count <= settings.LOTTERY_MAX_BATCH:
-        raise InvalidInput(f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.")
+        raise InvalidInput(
+            f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.", field="count"
+        )
     lottery_date, _, ids = _ballots_insert(user_id=user_id, lottery_date=lottery_date, count=count)
     return BallotBatch(date=lottery_date, count=len(ids), ids=ids)
 
@@ -146,7 +150,9 @@ def _ballots_insert(
     lottery_date = lottery_date or today
     if lottery_date not in open_dates(today):
         BALLOTS_REFUSED.inc(count)
-        raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
+        raise LotteryNotOpen(
+            f"The lottery of {lottery_date} is not open. {_open_window_text()}", field="date"
+        )
     ballot_quota_charge(user_id=user_id, count=count)
 
     created_at = timezone.now()
@@ -162,7 +168,9 @@ def _ballots_insert(
         raise Unauthorized("The user of this token no longer exists.") from exc
     if not ids:
         BALLOTS_REFUSED.inc(count)
-        raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
+        raise LotteryNotOpen(
+            f"The lottery of {lottery_date} is closed. {_open_window_text()}", field="date"
+        )
     BALLOTS_ACCEPTED.inc(len(ids))
     return lottery_date, created_at, ids
 
