@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "ballots",
     "draws",
+    "pages",  # the human side: templates, forms, the stylesheet and the in-browser verifier
 ]
 
 MIDDLEWARE = [
@@ -68,13 +69,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lottery_app.http_cache.conditional_get_middleware",
-    # Django's session, auth and messages middleware, on /admin/ only: the API uses Bearer
-    # tokens and no session (lottery_app.middleware says why and what it saves).
-    "lottery_app.middleware.AdminSessionMiddleware",
+    # Django's session, auth and messages middleware, on /admin/ and the pages only: the API
+    # uses Bearer tokens and no session (lottery_app.middleware says why and what it saves).
+    "lottery_app.middleware.CookieSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "lottery_app.middleware.AdminAuthenticationMiddleware",
-    "lottery_app.middleware.AdminMessageMiddleware",
+    "lottery_app.middleware.CookieAuthenticationMiddleware",
+    "lottery_app.middleware.CookieMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pages.context.site",
             ],
         },
     },
@@ -180,6 +182,11 @@ AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE = env_int("AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect
 # directly). The rate limit keys on the address that many hops back.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# The pages' sign-in (pages.urls): Django's session auth, beside the API's Bearer tokens.
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/my/ballots"
+LOGOUT_REDIRECT_URL = "/"
 
 # --- Internationalisation and time ------------------------------------------------------
 
