@@ -31,23 +31,43 @@ def _schema_message(error: Any) -> str:
         return "Use only letters, digits and the characters @ . + - _ (no spaces)."
     if kind == "enum":
         return f"Choose one of: {context.get('expected', '')}."
-    return str(error["msg"]).removeprefix("Value error, ")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and "YYYY-MM-DD" not in message:
+        # date.fromisoformat's reason for a well-formed but impossible date.
+        return f"Enter a real date as YYYY-MM-DD ({message})."
+    return message
 
 
-def schema_validate[T: Schema](form: forms.Form, schema: type[T], data: dict[str, Any]) -> T | None:
-    """Validate ``data`` with the API's schema; on failure add each error to its field."""
+def schema_validate[T: Schema](
+    form: forms.Form,
+    schema: type[T],
+    data: dict[str, Any],
+    *,
+    renamed: dict[str, str] | None = None,
+) -> T | None:
+    """Validate ``data`` with the API's schema; on failure add each error to its field.
+
+    ``renamed`` maps a schema field to the form's, where they differ.
+    """
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else None
+            field = str(error["loc"][0]) if error["loc"] else ""
+            field = (renamed or {}).get(field, field)
             form.add_error(field if field in form.fields else None, _schema_message(error))
         return None
 
 
-def errors_to_fields(form: forms.Form, exc: ApplicationError) -> None:
-    """Show a service's refusal next to the field it is about (else above the form)."""
-    field = exc.field if exc.field in form.fields else None
+def errors_to_fields(
+    form: forms.Form, exc: ApplicationError, *, renamed: dict[str, str] | None = None
+) -> None:
+    """Show a service's refusal next to the field it is about (else above the form).
+
+    ``renamed`` maps a service's input name to the form's field, where they differ.
+    """
+    field = (renamed or {}).get(exc.field or "", exc.field)
+    field = field if field in form.fields else None
     detail = exc.detail
     if isinstance(exc, TooManyRequests):
         detail = f"Too many attempts; try again in {exc.retry_after} seconds."

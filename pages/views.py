@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import orjson
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -28,12 +29,13 @@ from accounts.services import user_register
 from ballots import selectors as ballot_selectors
 from ballots import services as ballot_services
 from ballots.calendar import lottery_zone
-from ballots.models import BallotStatus
+from ballots.models import Ballot, BallotStatus
 from ballots.schemas import BallotFilters, LotteryOut
 from draws import selectors as draw_selectors
 from draws.schemas import DrawOut
 from lottery_app.errors import ApplicationError, NotFound, TooManyRequests
 from lottery_app.ratelimit import address_limit_charge
+from lottery_app.renderers import json_bytes
 from lottery_app.schemas import ISO_DATE
 from pages.forms import (
     BallotFilterForm,
@@ -47,6 +49,7 @@ from pages.forms import (
 RESULTS_PER_PAGE = 20
 BALLOTS_PER_PAGE = 50
 LATEST_RESULTS = 5
+PASSWORD_FIELD = {"password": "password1"}  # the API's name of the register form's field
 
 # Everything a page loads comes from this server: no CDN, no font service, no inline script
 # (the verifier and the countdown are files in pages/static), so the site works offline and
@@ -75,14 +78,19 @@ def not_found(request: HttpRequest, detail: str) -> HttpResponse:
     return render(request, "pages/not_found.html", {"detail": detail}, status=404)
 
 
+def _as_published(schema: Any) -> dict[str, Any]:
+    # Through the API's own renderer, so every value is spelled as the JSON spells it.
+    return dict(orjson.loads(json_bytes(schema.model_dump())))
+
+
 def _draw_values(draw: Any) -> dict[str, Any]:
     """The draw as GET /draws/{date} publishes it (same schema, same spelling)."""
-    return DrawOut.from_orm(draw).model_dump(mode="json")
+    return _as_published(DrawOut.from_orm(draw))
 
 
 def _policy(lottery: Any) -> dict[str, Any]:
     """What GET /lotteries publishes of a day beyond its date and state: the rule's values."""
-    values = LotteryOut.from_orm(lottery).model_dump(mode="json")
+    values = _as_published(LotteryOut.from_orm(lottery))
     return {k: v for k, v in values.items() if k not in ("date", "closes_at", "status")}
 
 
@@ -158,12 +166,12 @@ def register(request: HttpRequest) -> HttpResponse:
                 "password": data["password1"],
                 "email": data["email"] or None,
             }
-            checked = schema_validate(form, RegisterIn, payload)
+            checked = schema_validate(form, RegisterIn, payload, renamed=PASSWORD_FIELD)
             if checked is not None:
                 try:
                     user = user_register(**checked.dict())
                 except ApplicationError as exc:
-                    errors_to_fields(form, exc)
+                    errors_to_fields(form, exc, renamed=PASSWORD_FIELD)
                 else:
                     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                     messages.success(request, f"Welcome, {user.username}: your account is ready.")
@@ -236,10 +244,12 @@ def my_ballots(request: HttpRequest) -> HttpResponse:
     form = BallotFilterForm(request.GET or None)
     raw = {k: request.GET[k] for k in ("date", "status") if request.GET.get(k)}
     filters = schema_validate(form, BallotFilters, raw) if raw else BallotFilters()
-    ballots = ballot_selectors.ballot_list(
-        user_id=_user_id(request),
-        lottery_date=filters.date if filters else None,
-        status=filters.status if filters else None,
+    ballots = (
+        ballot_selectors.ballot_list(
+            user_id=_user_id(request), lottery_date=filters.date, status=filters.status
+        )
+        if filters is not None
+        else Ballot.objects.none()  # nothing until the filter is corrected
     )
     page = Paginator(ballots, BALLOTS_PER_PAGE).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in raw.items()) if filters else ""
