@@ -28,7 +28,6 @@ from accounts.schemas import RegisterIn
 from accounts.services import user_register
 from ballots import selectors as ballot_selectors
 from ballots import services as ballot_services
-from ballots.calendar import lottery_zone
 from ballots.models import Ballot, BallotStatus
 from ballots.schemas import BallotFilters, LotteryOut
 from draws import selectors as draw_selectors
@@ -193,13 +192,12 @@ class PageLoginView(LoginView):
 
 
 def _open_days() -> list[tuple[str, str]]:
+    # Short labels: a phone's select shows about 30 characters (the page says when days close).
     days = []
-    for lottery in ballot_services.lottery_open_window():
-        if lottery.state != lottery.State.OPEN:
-            continue
-        closes = lottery.closes_at.astimezone(lottery_zone())
-        label = f"{lottery.date:%a %-d %b %Y} (closes {closes:%-d %b, %H:%M %Z})"
-        days.append((lottery.date.isoformat(), label))
+    for number, lottery in enumerate(ballot_services.lottery_open_window()):
+        if lottery.state == lottery.State.OPEN:
+            label = f"{lottery.date:%a %-d %b %Y}" + (" (today)" if number == 0 else "")
+            days.append((lottery.date.isoformat(), label))
     return days
 
 

@@ -26,6 +26,8 @@ pytestmark = [*needs_chromium, pytest.mark.django_db(transaction=True)]
 # The proof of a ballot that is not in the day answers 404, which Chromium logs as a failed
 # load; that answer is the check's reason, shown on the page.
 PROOF_NOT_FOUND = r"status of 404 .*/draws/[0-9-]+/ballots/[0-9a-f-]+/proof\)$"
+# Likewise the page of a day not drawn yet, which the test opens on purpose.
+NOT_DRAWN_PAGE = r"status of 404 .*/results/[0-9-]+\)$"
 
 
 @pytest.fixture
@@ -88,6 +90,11 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     page.get_by_role("link", name="Play").click()
     assert page.title() == "Submit ballots · Daily Lottery"
     page.get_by_label("Lottery day").select_option(today.isoformat())
+    page.get_by_label("How many ballots").fill("0")
+    page.get_by_role("button", name="Submit").click()
+    assert page.locator("#id_count-error").inner_text() == "count must be between 1 and 100."
+    assert Ballot.objects.count() == 0
+    web.shoot("play-error")
     page.get_by_label("How many ballots").fill("2")
     web.shoot("play")
     page.get_by_role("button", name="Submit").click()
@@ -119,6 +126,15 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     assert sorted(rows[i] for i in own_today) == ["Lost", "Won"]
     assert rows[own_tomorrow] == "Pending"
     web.shoot("my-ballots-drawn")
+
+    web.goto("/results")
+    assert page.title() == "Results · Daily Lottery"
+    web.shoot("results")
+    web.goto(f"/results/{tomorrow}")
+    assert page.title() == "Not found · Daily Lottery"
+    assert f"The lottery of {tomorrow} has not been drawn." in page.locator("main").inner_text()
+    web.shoot("not-found")
+    web.goto("/my/ballots")
 
     # Filter by day and status.
     page.get_by_label("Status").select_option("won")
@@ -170,7 +186,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     web.shoot("result-altered")
     assert Draw.objects.filter(lottery__date=today).count() == 1
 
-    assert web.console_errors_except(PROOF_NOT_FOUND) == []
+    assert web.console_errors_except(PROOF_NOT_FOUND, NOT_DRAWN_PAGE) == []
     assert web.left_origin == []
     web.close()
     print(f"browser walk: register to verified draw in {time.monotonic() - started:.1f} s")
