@@ -173,6 +173,12 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     assert f"is not among the ballots drawn on {today}" in failed[0][1]
     web.shoot("result-ballot-not-in-day")
 
+    # The winner's email links to the result with ?ballot=: that ballot is checked at once.
+    web.goto(f"/results/{today}?ballot={draw.winning_ballot_id}")
+    linked = page.locator("section.verifier").filter(has=page.locator("form.check-ballot"))
+    linked.locator(".outcome[data-outcome]").wait_for()
+    assert linked.locator(".outcome").get_attribute("data-outcome") == "pass"
+
     # The same day, its published data altered: the check fails and says why.
     loser = next(i for i in own_today if i != str(draw.winning_ballot_id))
     Ballot.objects.filter(pk=loser).update(id="00000000-0000-4000-8000-000000000000")
