@@ -10,9 +10,9 @@
   const RULE_HMAC = "hmac-sha256";
   const PAGE_LIMIT = 10000; // ids per page of GET /draws/{date}/ballots (the server's maximum)
   const CHUNK = 1024; // leaves hashed together up to one node (a power of two)
-  // The smallest delay (log2 of the squarings) a day may publish and still pass: the same
-  // floor as scripts/verify_draw.py's --min-delay default.
-  const MIN_DELAY_LOG2 = 0;
+  // The fewest squarings a day's delay may have and still pass, unless the person lowers it
+  // (the page's "Lowest delay to accept"): scripts/verify_draw.py's --min-delay default.
+  const DEFAULT_MIN_DELAY = 1n << 27n;
   // The RSA-2048 challenge modulus (RSA Laboratories, 1991): the group of the delay function.
   // Nobody is known to hold its factors (docs/draw-rules.md, "Trust assumption").
   const N = BigInt(
@@ -30,7 +30,7 @@
 
   const HEX64 = /^[0-9a-f]{64}$/;
   const HEX512 = /^[0-9a-f]{512}$/;
-  const HEX = /^(?:[0-9a-f]{2})+$/;
+  const HEX_BEACON = /^[0-9a-f]{2,128}$/;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
   const INTEGER = /^(?:0|[1-9][0-9]*)$/;
@@ -51,6 +51,37 @@
     }
   }
 
+  // The first key that an object of ``text`` (valid JSON) repeats, else null: JSON.parse
+  // would keep the last one silently, so a server could show two readers two values.
+  function repeatedKey(text) {
+    const stack = [];
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        let j = i + 1;
+        while (j < n) {
+          const d = text.charCodeAt(j);
+          if (d === 92) j += 2;
+          else if (d === 34) break;
+          else j += 1;
+        }
+        const top = stack[stack.length - 1];
+        if (top && top.expectKey) {
+          const key = JSON.parse(text.slice(i, j + 1));
+          if (top.keys.has(key)) return key;
+          top.keys.add(key);
+          top.expectKey = false;
+        }
+        i = j;
+      } else if (c === 123) stack.push({ keys: new Set(), expectKey: true });
+      else if (c === 91) stack.push(null);
+      else if (c === 125 || c === 93) stack.pop();
+      else if (c === 44 && stack[stack.length - 1]) stack[stack.length - 1].expectKey = true;
+    }
+    return null;
+  }
+
   function parseJSON(text) {
     let sourceSeen = false;
     const value = JSON.parse(text, (key, v, context) => {
@@ -66,6 +97,8 @@
       // A browser without JSON.parse's source text: refuse any non-integer spelling at all.
       throw new Unusable("the answer holds a number that is not a plain integer");
     }
+    const repeated = repeatedKey(text);
+    if (repeated !== null) throw new Unusable(`the answer repeats the key ${JSON.stringify(repeated)}`);
     return value;
   }
 
@@ -221,53 +254,53 @@
   }
 
   // Every way a published draw can be spelled wrong; an empty list when it is canonical.
+  // The same fields and forms as scripts/verify_draw.py's Draw.
   function drawProblems(draw, date) {
     const problems = [];
     const want = (ok, field, form) => {
       if (!ok) problems.push(`${field} ${field in draw ? show(draw[field]) : "missing"}: ${form}`);
     };
-    want(draw.date === date && isRealDate(draw.date), "date", `must be ${date}`);
+    const hex64 = (v) => typeof v === "string" && HEX64.test(v);
+    const uuid = (v) => typeof v === "string" && UUID.test(v);
+    want(draw.date === date && DATE.test(draw.date), "date", `must be ${date}`);
     want(draw.rule === RULE_VDF || draw.rule === RULE_HMAC, "rule", "an unknown rule");
     want(draw.state === "drawn", "state", 'must be "drawn" (the winner is known)');
     want(isCount(draw.ballot_count), "ballot_count", "a JSON integer >= 0");
-    want(typeof draw.merkle_root === "string" && HEX64.test(draw.merkle_root), "merkle_root", "64 lowercase hex digits");
+    want(hex64(draw.merkle_root), "merkle_root", "64 lowercase hex digits");
     const count = isCount(draw.ballot_count) ? draw.ballot_count : -1;
     if (count === 0) {
       want(draw.winning_index === null, "winning_index", "null on a day without ballots");
       want(draw.winning_ballot_id === null, "winning_ballot_id", "null on a day without ballots");
     } else {
       want(isCount(draw.winning_index) && draw.winning_index < count, "winning_index", "a JSON integer below ballot_count");
-      want(typeof draw.winning_ballot_id === "string" && UUID.test(draw.winning_ballot_id), "winning_ballot_id", "a lowercase UUID");
+      want(uuid(draw.winning_ballot_id), "winning_ballot_id", "a lowercase UUID");
     }
     if (draw.rule === RULE_HMAC) {
-      want(typeof draw.seed === "string" && HEX64.test(draw.seed), "seed", "64 lowercase hex digits");
-      want(typeof draw.seed_commitment === "string" && HEX64.test(draw.seed_commitment), "seed_commitment", "64 lowercase hex digits");
+      want(hex64(draw.seed), "seed", "64 lowercase hex digits");
+      want(hex64(draw.seed_commitment), "seed_commitment", "64 lowercase hex digits");
     }
     if (draw.rule === RULE_VDF) {
-      want(draw.seed === null || draw.seed === undefined || (typeof draw.seed === "string" && HEX64.test(draw.seed)), "seed", "null or 64 lowercase hex digits");
-      want(isCount(draw.vdf_delay_log2) && draw.vdf_delay_log2 <= 62, "vdf_delay_log2", "a JSON integer >= 0");
+      const t = draw.vdf_delay_log2;
+      want(isCount(t) && t >= 1 && t <= 64, "vdf_delay_log2", "a JSON integer from 1 to 64");
+      want(Array.isArray(draw.vdf_proof), "vdf_proof", "a list");
       if (count === 0) {
         want(draw.vdf_output === null, "vdf_output", "null on a day without ballots");
         want(Array.isArray(draw.vdf_proof) && draw.vdf_proof.length === 0, "vdf_proof", "[] on a day without ballots");
       } else {
         want(isElement(draw.vdf_output), "vdf_output", "a group element (512 lowercase hex digits, 1 <= v <= (N-1)/2)");
-        const t = isCount(draw.vdf_delay_log2) ? draw.vdf_delay_log2 : -1;
         const proofOk = Array.isArray(draw.vdf_proof) && draw.vdf_proof.length === t && draw.vdf_proof.every(isElement);
-        if (!proofOk) problems.push(`vdf_proof: must be ${t} group elements, each canonical`);
+        if (!proofOk) problems.push(`vdf_proof: must be ${t} canonical group elements`);
       }
     }
-    const roundNull = draw.beacon_round === null;
-    want(roundNull || isCount(draw.beacon_round), "beacon_round", "null or a JSON integer");
-    want(
-      roundNull ? draw.beacon_randomness === null : typeof draw.beacon_randomness === "string" && HEX.test(draw.beacon_randomness),
-      "beacon_randomness",
-      "lowercase hex with its round, null without",
-    );
+    want(draw.beacon_round === null || isCount(draw.beacon_round), "beacon_round", "null or a JSON integer");
+    want(draw.beacon_randomness === null || (typeof draw.beacon_randomness === "string" && HEX_BEACON.test(draw.beacon_randomness)), "beacon_randomness", "null or lowercase hex");
+    want((draw.beacon_round === null) === (draw.beacon_randomness === null), "beacon_randomness", "goes with beacon_round");
     want(isCount(draw.height), "height", "a JSON integer >= 0");
+    want(draw.previous_date === null || (typeof draw.previous_date === "string" && DATE.test(draw.previous_date)), "previous_date", "null or YYYY-MM-DD");
+    want(draw.previous_record_hash === null || hex64(draw.previous_record_hash), "previous_record_hash", "null or 64 lowercase hex digits");
     const first = draw.height === 0;
-    want(first ? draw.previous_record_hash === null : typeof draw.previous_record_hash === "string" && HEX64.test(draw.previous_record_hash), "previous_record_hash", "64 lowercase hex digits (null at height 0)");
-    want(first ? draw.previous_date === null : isRealDate(draw.previous_date) && draw.previous_date < date, "previous_date", "an earlier YYYY-MM-DD (null at height 0)");
-    want(typeof draw.record_hash === "string" && HEX64.test(draw.record_hash), "record_hash", "64 lowercase hex digits");
+    want(first === (draw.previous_record_hash === null) && first === (draw.previous_date === null), "height", "only the first draw (height 0) has no previous draw");
+    want(hex64(draw.record_hash), "record_hash", "64 lowercase hex digits");
     return problems;
   }
 
@@ -306,7 +339,7 @@
   }
 
   // The winner rule of the draw's day; reports the rule's own checks. null: no winner.
-  async function ruleIndex(draw, report) {
+  async function ruleIndex(draw, report, minDelay) {
     if (draw.ballot_count === 0) {
       report.pass("no winner", "a day without ballots has no index and no winner");
       return null;
@@ -317,8 +350,14 @@
       return hmacIndex(draw);
     }
     const t = draw.vdf_delay_log2;
-    const delayOk = t >= MIN_DELAY_LOG2;
-    report.check(`the delay is 2^${t} squarings`, delayOk, delayOk ? `at least the floor of 2^${MIN_DELAY_LOG2}` : `below the floor of 2^${MIN_DELAY_LOG2}`);
+    const squarings = 1n << BigInt(t);
+    const delayOk = squarings >= minDelay;
+    report.check(
+      `the delay is at least ${power(minDelay)} squarings`,
+      delayOk,
+      `2^${t} squarings (about ${((Number(squarings) * 5e-6) / 60).toFixed(1)} min at a GMP-speed 5 us each)` +
+        (delayOk ? "" : `; a demo or test day? Lower "Lowest delay to accept" to 2^${t} to accept it`),
+    );
     const x = await vdfInput(draw);
     const y = BigInt(`0x${draw.vdf_output}`);
     const started = performance.now();
@@ -332,31 +371,54 @@
 
   function recordText(draw) {
     const text = (v) => (v === null || v === undefined ? "" : String(v));
+    const hmacDay = draw.rule === RULE_HMAC;
     return [
       "lottery-draw-record", draw.rule, draw.date, draw.ballot_count, draw.merkle_root,
-      draw.winning_index, draw.winning_ballot_id, draw.seed, draw.vdf_delay_log2,
-      draw.vdf_output, draw.beacon_round, draw.beacon_randomness, draw.previous_record_hash,
+      draw.winning_index, draw.winning_ballot_id, hmacDay ? draw.seed : null,
+      hmacDay ? null : draw.vdf_delay_log2, hmacDay ? null : draw.vdf_output,
+      draw.beacon_round, draw.beacon_randomness, draw.previous_record_hash,
     ].map(text).join("|");
   }
 
+  const recordHash = async (draw) => hexOf(await sha256(utf8.encode(recordText(draw))));
+
+  function power(value) {
+    const bits = value.toString(2);
+    return /^10*$/.test(bits) ? `2^${bits.length - 1}` : value.toString();
+  }
+
+  // "2^27" or a plain number of squarings, as verify_draw.py --min-delay takes; else null.
+  function parseDelay(text) {
+    const match = /^\s*2\s*\^\s*(\d{1,2})\s*$|^\s*(\d{1,20})\s*$/.exec(text);
+    if (!match) return null;
+    return match[1] !== undefined ? 1n << BigInt(match[1]) : BigInt(match[2]);
+  }
+
+  // This draw's record hash, and one link back (verify_draw.py --chain 1): the previous
+  // draw, in canonical form and drawn, has the recorded hash and the height below.
   async function checkChain(draw, report) {
-    const recomputed = hexOf(await sha256(utf8.encode(recordText(draw))));
-    report.check("the draw's record hash", recomputed === draw.record_hash, `recomputed ${recomputed}`);
-    if (draw.height === 0) {
-      report.pass("the chain of draws", "the first draw ever (height 0) links to nothing");
+    const recomputed = await recordHash(draw);
+    report.check("the record hash", recomputed === draw.record_hash, `recomputed ${recomputed}`);
+    if (draw.previous_date === null) {
+      report.info("the chain of draws", `it starts here: ${draw.date} is the first draw (height 0)`);
       return;
     }
     const previous = await getJSON(`/draws/${draw.previous_date}`);
-    const ok = previous.record_hash === draw.previous_record_hash && previous.height === draw.height - 1;
-    report.check(
-      "the link to the previous draw",
-      ok,
-      ok ? `${draw.previous_date} (height ${previous.height}) has record hash ${previous.record_hash}` : `the draw of ${draw.previous_date} has record hash ${show(previous.record_hash)} at height ${show(previous.height)}`,
-    );
+    const problems = drawProblems(previous, draw.previous_date);
+    if (problems.length) {
+      report.fail(`the chain link ${draw.date} -> ${draw.previous_date}`, `the previous draw as published: ${problems.join("; ")}`);
+      return;
+    }
+    const ok = (await recordHash(previous)) === previous.record_hash && previous.record_hash === draw.previous_record_hash && previous.height === draw.height - 1;
+    report.check(`the chain link ${draw.date} -> ${draw.previous_date}`, ok, `height ${previous.height}, record hash ${previous.record_hash}`);
   }
 
   async function readDraw(date, report) {
     const draw = await getJSON(`/draws/${date}`);
+    if (draw.state === "drawing" && isCount(draw.ballot_count) && typeof draw.merkle_root === "string") {
+      report.info("closed, drawing", `closed with ${draw.ballot_count} ballots, Merkle root ${draw.merkle_root}: record it`);
+      throw new Unusable("not drawn yet: its delay function is still running; try again later");
+    }
     const problems = drawProblems(draw, date);
     report.check("the published values are in canonical form", !problems.length, problems.length ? problems.join("; ") : `rule ${draw.rule}, ${draw.ballot_count} ballots`);
     if (problems.length) throw new Unusable("the draw's values cannot be checked as published");
@@ -409,9 +471,9 @@
     return { seen, pages, root: hexOf(await rootOf(chunkRoots)), winner };
   }
 
-  async function verifyDay(date, report, progress) {
+  async function verifyDay(date, report, progress, minDelay) {
     const draw = await readDraw(date, report);
-    const index = await ruleIndex(draw, report);
+    const index = await ruleIndex(draw, report, minDelay);
     if (index !== null) report.check("the winning index", index === draw.winning_index, `the ${draw.rule} rule gives ${index}`);
     const set = await ballotSet(draw, index, progress);
     report.pass("the ballot ids are in canonical order, each once", `${set.pages} page${set.pages === 1 ? "" : "s"}, ascending`);
@@ -450,9 +512,9 @@
     return ok ? proof.leaf_index : null;
   }
 
-  async function verifyBallot(date, id, report) {
+  async function verifyBallot(date, id, report, minDelay) {
     const draw = await readDraw(date, report);
-    const index = await ruleIndex(draw, report);
+    const index = await ruleIndex(draw, report, minDelay);
     if (index !== null) report.check("the winning index", index === draw.winning_index, `the ${draw.rule} rule gives ${index}`);
     await provenIndex(draw, id, report);
     if (draw.winning_ballot_id !== null) {
@@ -564,10 +626,27 @@
     };
   }
 
+  // The page's "Lowest delay to accept" (verify_draw.py --min-delay), or the default where the
+  // page has none; null, with the reason beside the field, when it cannot be read.
+  function minDelay() {
+    const input = document.getElementById("min-delay");
+    if (!input) return DEFAULT_MIN_DELAY;
+    const error = document.getElementById("min-delay-error");
+    const value = parseDelay(input.value);
+    error.hidden = value !== null;
+    error.textContent = value === null ? "Enter a number of squarings, e.g. 2^27 or 134217728." : "";
+    input.setAttribute("aria-invalid", String(value === null));
+    if (value === null) input.focus();
+    return value;
+  }
+
   function setUp() {
     for (const button of document.querySelectorAll("[data-action=verify-day]")) {
       const section = button.closest(".verifier");
-      button.addEventListener("click", () => run(section, button, (report) => verifyDay(section.dataset.date, report, dayProgress(section))));
+      button.addEventListener("click", () => {
+        const floor = minDelay();
+        if (floor !== null) run(section, button, (report) => verifyDay(section.dataset.date, report, dayProgress(section), floor));
+      });
     }
     for (const form of document.querySelectorAll("form[data-action=verify-ballot]")) {
       const section = form.closest(".verifier");
@@ -580,15 +659,23 @@
         error.hidden = valid;
         error.textContent = valid ? "" : "Enter a ballot id: 36 characters like 0b6e2c1a-5f1d-4c3e-9a7b-2d4e6f8a0c1e.";
         input.setAttribute("aria-invalid", String(!valid));
-        if (valid) input.removeAttribute("aria-describedby");
-        else input.setAttribute("aria-describedby", "ballot-id-error ballot-id-help");
-        if (valid) run(section, form.querySelector("button"), (report) => verifyBallot(section.dataset.date, id, report));
-        else input.focus();
+        input.setAttribute("aria-describedby", valid ? "ballot-id-help" : "ballot-id-error ballot-id-help");
+        if (!valid) {
+          input.focus();
+          return;
+        }
+        const floor = minDelay();
+        if (floor !== null) run(section, form.querySelector("button"), (report) => verifyBallot(section.dataset.date, id, report, floor));
       });
+      // A link with ?ballot=ID (the winner's email) checks that ballot at once.
+      if (input.value) form.requestSubmit();
     }
     for (const section of document.querySelectorAll("[data-autostart=ballot]")) {
       const button = section.querySelector("[data-action=verify-this-ballot]");
-      const go = () => run(section, button, (report) => verifyBallot(section.dataset.date, section.dataset.ballot, report));
+      const go = () => {
+        const floor = minDelay();
+        if (floor !== null) run(section, button, (report) => verifyBallot(section.dataset.date, section.dataset.ballot, report, floor));
+      };
       button.addEventListener("click", go);
       go();
     }
