@@ -48,7 +48,10 @@ from pages.forms import (
 RESULTS_PER_PAGE = 20
 BALLOTS_PER_PAGE = 50
 LATEST_RESULTS = 5
-PASSWORD_FIELD = {"password": "password1"}  # the API's name of the register form's field
+PASSWORD_FIELD = {"password": "password1"}
+# The in-browser verifier's floor on the delay: verify_draw.py's --min-delay default. A link
+# may lower it with ?min-delay= (a demo day's), and the page shows what it checks against.
+DEFAULT_MIN_DELAY = "2^27"  # the API's name of the register form's field
 
 # Everything a page loads comes from this server: no CDN, no font service, no inline script
 # (the verifier and the countdown are files in pages/static), so the site works offline and
@@ -90,7 +93,8 @@ def _draw_values(draw: Any) -> dict[str, Any]:
 def _policy(lottery: Any) -> dict[str, Any]:
     """What GET /lotteries publishes of a day beyond its date and state: the rule's values."""
     values = _as_published(LotteryOut.from_orm(lottery))
-    return {k: v for k, v in values.items() if k not in ("date", "closes_at", "status")}
+    shown = {k: v for k, v in values.items() if k not in ("date", "closes_at", "status")}
+    return {k: v for k, v in shown.items() if v is not None}  # e.g. no commitment: no seed
 
 
 @require_safe
@@ -133,6 +137,7 @@ def result(request: HttpRequest, lottery_date: str) -> HttpResponse:
         "draw": draw,
         "values": _draw_values(draw),
         "ballot_hint": request.GET.get("ballot", "")[:36],
+        "min_delay": request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24],
     }
     return render(request, "pages/result.html", context)
 
@@ -263,4 +268,6 @@ def ballot(request: HttpRequest, ballot_id: UUID) -> HttpResponse:
     except NotFound as exc:
         return not_found(request, exc.detail)
     drawn = found.status != BallotStatus.PENDING  # type: ignore[attr-defined]
-    return render(request, "pages/ballot.html", {"ballot": found, "drawn": drawn})
+    min_delay = request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24]
+    context = {"ballot": found, "drawn": drawn, "min_delay": min_delay}
+    return render(request, "pages/ballot.html", context)

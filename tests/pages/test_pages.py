@@ -70,14 +70,18 @@ def test_the_api_keeps_answering_json_without_a_session(client, user):
     assert client.get("/ballots").status_code == 401
 
 
-def test_the_home_page_lists_the_open_days_with_their_commitments(client):
+def test_the_home_page_lists_the_open_days_with_their_published_policy(client):
     response = client.get("/")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert title(response) == "Today's lotteries · Daily Lottery"
     body = response.content.decode()
     for day in client.get("/lotteries").json():
-        assert day["seed_commitment"] in body
+        policy = {k: v for k, v in day.items() if k not in ("date", "closes_at", "status")}
+        assert policy["rule"] == "unicorn-pietrzak-rsa2048"
+        for name, value in policy.items():
+            if value is not None:
+                assert f"<dt>{name}</dt><dd><code>{value}</code></dd>" in body
     assert 'href="/docs"' in body
     assert "default-src 'self'" in response["Content-Security-Policy"]
 
