@@ -25,6 +25,9 @@ pytestmark = [*needs_chromium, pytest.mark.django_db(transaction=True)]
 
 # The proof of a ballot that is not in the day answers 404, which Chromium logs as a failed
 # load; that answer is the check's reason, shown on the page.
+# Test days publish a delay of 2^8 squarings (tests/conftest.py); the pages' floor, like
+# verify_draw.py's, is 2^27 unless lowered ("Lowest delay to accept", ?min-delay=).
+FLOOR = "2^8"
 PROOF_NOT_FOUND = r"status of 404 .*/draws/[0-9-]+/ballots/[0-9a-f-]+/proof\)$"
 # Likewise the page of a day not drawn yet, which the test opens on purpose.
 NOT_DRAWN_PAGE = r"status of 404 .*/results/[0-9-]+\)$"
@@ -142,8 +145,16 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     assert page.locator("tbody .status").all_inner_texts() == ["Won"]
 
     # A ballot's page checks its inclusion proof by itself.
+    # At the default floor the test day's short delay fails, and the page says how to accept it.
     web.goto(f"/my/ballots/{own_today[0]}")
     proof = page.locator("section.verifier")
+    proof.locator(".outcome[data-outcome]").wait_for()
+    assert proof.locator(".outcome").get_attribute("data-outcome") == "fail"
+    delay = proof.locator(".checks li.fail").first
+    assert delay.locator(".name").inner_text() == "the delay is at least 2^27 squarings"
+    assert 'Lower "Lowest delay to accept" to 2^8' in delay.locator(".reason").inner_text()
+    page.get_by_label("Lowest delay to accept").fill(FLOOR)
+    page.get_by_role("button", name="Check again").click()
     proof.locator(".outcome[data-outcome]").wait_for()
     assert proof.locator(".outcome").get_attribute("data-outcome") == "pass"
     web.shoot("ballot")
@@ -151,7 +162,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     # The result, verified in the browser.
     page.get_by_role("link", name=f"The result of {today:%-d %b %Y}").click()
     assert page.title() == f"Result of {today:%-d %b %Y} · Daily Lottery"
-    outcome, checks = verify_day(page)
+    outcome, checks = verify_day(page, min_delay=FLOOR)
     assert outcome == "pass", checks
     assert all(kind == "pass" for kind, _, _ in checks if kind != "info"), checks
     names = [name for _, name, _ in checks]
@@ -164,9 +175,9 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
         assert expected in names
     web.shoot("result-verified")
 
-    outcome, checks = check_ballot(page, own_today[1])
+    outcome, checks = check_ballot(page, own_today[1], min_delay=FLOOR)
     assert outcome == "pass", checks
-    outcome, checks = check_ballot(page, own_tomorrow)
+    outcome, checks = check_ballot(page, own_tomorrow, min_delay=FLOOR)
     assert outcome == "fail"
     failed = [(name, reason) for kind, name, reason in checks if kind == "fail"]
     assert failed[0][0] == f"ballot {own_tomorrow} is in the draw"
@@ -174,7 +185,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     web.shoot("result-ballot-not-in-day")
 
     # The winner's email links to the result with ?ballot=: that ballot is checked at once.
-    web.goto(f"/results/{today}?ballot={draw.winning_ballot_id}")
+    web.goto(f"/results/{today}?ballot={draw.winning_ballot_id}&min-delay={FLOOR}")
     linked = page.locator("section.verifier").filter(has=page.locator("form.check-ballot"))
     linked.locator(".outcome[data-outcome]").wait_for()
     assert linked.locator(".outcome").get_attribute("data-outcome") == "pass"
@@ -184,7 +195,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     Ballot.objects.filter(pk=loser).update(id="00000000-0000-4000-8000-000000000000")
     forget_rendered_results()
     page.reload()
-    outcome, checks = verify_day(page)
+    outcome, checks = verify_day(page, min_delay=FLOOR)
     assert outcome == "fail"
     reasons = {name: reason for kind, name, reason in checks if kind == "fail"}
     assert "the Merkle root" in reasons, checks

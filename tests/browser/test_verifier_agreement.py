@@ -20,6 +20,7 @@ import pytest
 from django.db.models import F
 
 from ballots.models import Ballot, Lottery
+from draws import vdf
 from draws.models import Draw
 from draws.services import lottery_draw
 from tests.browser.chromium import Watched, chromium, needs_chromium
@@ -38,6 +39,13 @@ pytestmark = [*needs_chromium, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 VERIFIER = ROOT / "scripts" / "verify_draw.py"
 FIRST = date(2026, 10, 1)
+# Test days publish 2^8 squarings (tests/conftest.py): both verifiers are told to accept it,
+# the script with --min-delay, the page in its "Lowest delay to accept"; and both check one
+# link of the chain (the page always does; the script with --chain 1).
+FLOOR = "2^8"
+SCRIPT_FLAGS = ("--min-delay", FLOOR, "--chain", "1")
+VDF = Lottery.Rule.UNICORN
+HMAC = Lottery.Rule.HMAC
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +63,15 @@ def proxy(live_server):
         yield proxy
 
 
-def draw_days(user, sizes: list[int]) -> list[date]:
-    """Consecutive days from FIRST with these many ballots each, drawn oldest first."""
-    days = [FIRST + timedelta(days=i) for i in range(len(sizes))]
+def draw_days(user, sizes: list[int], rule: str = VDF, first: date = FIRST) -> list[date]:
+    """Consecutive days from ``first`` with these many ballots each, drawn oldest first."""
+    days = [first + timedelta(days=i) for i in range(len(sizes))]
     for day, size in zip(days, sizes, strict=True):
         with on(day - timedelta(days=1)):
-            lottery = Lottery.objects.create(date=day)
+            if rule == HMAC:  # a day created before the delay function
+                lottery = Lottery.objects.create(date=day, rule=HMAC, vdf_delay_log2=None)
+            else:
+                lottery = Lottery.objects.create(date=day)
         Ballot.objects.bulk_create([Ballot(user=user, lottery=lottery) for _ in range(size)])
     for day in days:
         with on(day + timedelta(days=1), hour=0):
@@ -68,9 +79,9 @@ def draw_days(user, sizes: list[int]) -> list[date]:
     return days
 
 
-def cli(base: str, day: date, *args: str) -> str:
+def cli(base: str, day: date, *args: str, flags: tuple[str, ...] = SCRIPT_FLAGS) -> str:
     result = subprocess.run(  # noqa: S603 - our own script, no shell
-        [sys.executable, "-I", "-S", str(VERIFIER), base, str(day), *args],
+        [sys.executable, "-I", "-S", str(VERIFIER), base, str(day), *flags, *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -80,11 +91,11 @@ def cli(base: str, day: date, *args: str) -> str:
     return "pass" if result.returncode == 0 else "fail"
 
 
-def browser_day(browser, base: str, day: date) -> tuple[str, Any]:
+def browser_day(browser, base: str, day: date, floor: str | None = FLOOR) -> tuple[str, Any]:
     web = Watched(browser, base)
     try:
         web.goto(f"/results/{day}")
-        return verify_day(web.page, timeout=300_000)
+        return verify_day(web.page, timeout=300_000, min_delay=floor)
     finally:
         web.close()
 
@@ -93,7 +104,7 @@ def browser_ballot(browser, base: str, day: date, ballot_id: str) -> tuple[str, 
     web = Watched(browser, base)
     try:
         web.goto(f"/results/{day}")
-        return check_ballot(web.page, ballot_id)
+        return check_ballot(web.page, ballot_id, min_delay=FLOOR)
     finally:
         web.close()
 
@@ -113,9 +124,11 @@ def agree_on_ballot(browser, proxy, day, ballot_id, expected, rewrite=unchanged)
 
 
 def test_honest_days_pass_both(browser, proxy, user):
-    # Empty, tiny, a chunk and one more, exactly one page of ids, one page and one more.
+    # Days of the old rule, then of the delay function, in one chain: empty, tiny, a chunk
+    # and one more, exactly one page of ids, one page and one more.
+    old = draw_days(user, [0, 2, 1025], rule=HMAC, first=FIRST - timedelta(days=3))
     sizes = [0, 1, 2, 3, 1025, 10_000, 10_001]
-    for day in draw_days(user, sizes):
+    for day in [*old, *draw_days(user, sizes)]:
         agree(browser, proxy, day, "pass")
     last = FIRST + timedelta(days=len(sizes) - 1)
     ids = sorted(
@@ -123,6 +136,21 @@ def test_honest_days_pass_both(browser, proxy, user):
     )
     for ballot_id in (ids[0], ids[len(ids) // 2], ids[-1]):
         agree_on_ballot(browser, proxy, last, ballot_id, "pass")
+    old_ids = Ballot.objects.filter(lottery__date=old[1]).values_list("id", flat=True)
+    for ballot_id in old_ids:
+        agree_on_ballot(browser, proxy, old[1], str(ballot_id), "pass")
+
+
+def test_a_delay_below_the_floor_fails_both_until_it_is_lowered(browser, proxy, user):
+    (day,) = draw_days(user, [3])
+    proxy.rewrite = unchanged
+    by_script = cli(proxy.url, day, flags=())  # the default floor, 2^27
+    by_browser, checks = browser_day(browser, proxy.url, day, floor=None)
+    assert (by_script, by_browser) == ("fail", "fail"), checks
+    assert [name for kind, name, _ in checks if kind == "fail"] == [
+        "the delay is at least 2^27 squarings"
+    ]
+    agree(browser, proxy, day, "pass")
 
 
 def _draw_of(day: date) -> Callable[[str], bool]:
@@ -222,6 +250,16 @@ def test_answers_rewritten_on_the_wire_fail_both(browser, proxy, user):
     agree_on_ballot(browser, proxy, day, other_day, "fail")
 
 
+def _other_element(draw: Draw) -> str:
+    """A canonical group element that is not the draw's output."""
+    return vdf.element_hex(vdf.normalize(int(draw.vdf_output, 16) + 1))
+
+
+def _uncanonical(*, body_of: Draw) -> str:
+    """The output's other representative, N - y: the same class, not its canonical form."""
+    return vdf.element_hex(vdf.N - int(body_of.vdf_output, 16))
+
+
 def _fetch(proxy, path: str) -> bytes:
     import urllib.request
 
@@ -267,7 +305,12 @@ def _alter_the_index(draw: Draw) -> None:
     )
 
 
+def _alter_the_output(draw: Draw) -> None:
+    Draw.objects.filter(pk=draw.pk).update(vdf_output=_other_element(draw))
+
+
 ALTERATIONS = [
+    _alter_the_output,
     _alter_one_ballot_id,
     _add_a_ballot,
     _alter_the_count,
@@ -277,11 +320,19 @@ ALTERATIONS = [
 ]
 
 
+def _alter_the_seed(draw: Draw) -> None:
+    Lottery.objects.filter(pk=draw.lottery_id).update(seed=secrets.token_bytes(32))
+
+
 def test_days_altered_in_the_database_fail_both(browser, proxy, user):
-    days = draw_days(user, [30] * len(ALTERATIONS))
+    # Every other day is altered, so each altered day's chain link reads an honest one.
+    (old,) = draw_days(user, [30], rule=HMAC, first=FIRST - timedelta(days=1))
+    days = draw_days(user, [30] * 2 * len(ALTERATIONS))[1::2]
+    _alter_the_seed(Draw.objects.get(lottery__date=old))
     for day, alter in zip(days, ALTERATIONS, strict=True):
         alter(Draw.objects.select_related("winning_ballot").get(lottery__date=day))
     forget_rendered_results()
+    agree(browser, proxy, old, "fail")
     for day, alter in zip(days, ALTERATIONS, strict=True):
         agree(browser, proxy, day, "fail")
         print(f"both verifiers fail: {alter.__name__}")

@@ -23,15 +23,28 @@ def wait_done(section: Any, timeout: float = 120_000) -> str:
     return section.locator(".outcome").get_attribute("data-outcome") or ""
 
 
-def verify_day(page: Any, timeout: float = 120_000) -> tuple[str, list[tuple[str, str, str]]]:
+def lower_floor(page: Any, min_delay: str | None) -> None:
+    """Set "Lowest delay to accept" (verify_draw.py --min-delay) where the page has it."""
+    field = page.locator("#min-delay")
+    if min_delay is not None and field.count():
+        field.fill(min_delay)
+
+
+def verify_day(
+    page: Any, timeout: float = 120_000, min_delay: str | None = None
+) -> tuple[str, list[tuple[str, str, str]]]:
     section = page.locator("section.verifier").filter(has=page.locator("[data-action=verify-day]"))
+    lower_floor(page, min_delay)
     page.get_by_role("button", name="Verify this draw").click()
     outcome = wait_done(section, timeout)
     return outcome, checks_of(section)
 
 
-def check_ballot(page: Any, ballot_id: str) -> tuple[str, list[tuple[str, str, str]]]:
+def check_ballot(
+    page: Any, ballot_id: str, min_delay: str | None = None
+) -> tuple[str, list[tuple[str, str, str]]]:
     section = page.locator("section.verifier").filter(has=page.locator("form.check-ballot"))
+    lower_floor(page, min_delay)
     page.get_by_label("Ballot id").fill(ballot_id)
     page.get_by_role("button", name="Check my ballot").click()
     outcome = wait_done(section)
