@@ -39,11 +39,22 @@ class SeedCommitmentField(models.CharField):
         return str(getattr(model_instance, self.attname))
 
 
+def vdf_delay_default() -> int:
+    return settings.LOTTERY_VDF_DELAY_LOG2
+
+
+def beacon_delay_default() -> int | None:
+    """The beacon is part of a day's policy only when one is configured as the day is made."""
+    return settings.LOTTERY_BEACON_DELAY_SECONDS if settings.LOTTERY_BEACON_URL else None
+
+
 class Lottery(models.Model):
     """One lottery day. Its state moves open -> closed -> drawn and never back.
 
-    Its secret ``seed`` exists from the moment the row does, before any ballot; only
-    ``seed_commitment`` is shown until the day is drawn (see draws.merkle).
+    Its draw ``rule`` and the rule's parameters (the delay) are its published policy, fixed
+    when the row is created, a week before the day opens (docs/draw-rules.md). Days of the
+    older ``hmac-sha256`` rule draw with their secret ``seed``, of which only
+    ``seed_commitment`` is shown until the day is drawn.
     """
 
     class State(models.TextChoices):
@@ -51,11 +62,21 @@ class Lottery(models.Model):
         CLOSED = "closed"
         DRAWN = "drawn"
 
+    class Rule(models.TextChoices):
+        UNICORN = "unicorn-pietrzak-rsa2048"  # draws.vdf: a delay function over the root
+        HMAC = "hmac-sha256"  # days created before the third round
+
     date = models.DateField(unique=True)
     state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     seed = models.BinaryField(max_length=32, default=seed_new, editable=False)
     seed_commitment = SeedCommitmentField()
+    rule = models.CharField(max_length=32, choices=Rule.choices, default=Rule.UNICORN)
+    # log2 of the delay function's squarings; null for the hmac-sha256 rule.
+    vdf_delay_log2 = models.PositiveSmallIntegerField(null=True, default=vdf_delay_default)
+    # The beacon round mixed into the winner: the first one published this many seconds
+    # after the close (draws.beacon); null when the day's policy has no beacon.
+    beacon_delay_seconds = models.PositiveIntegerField(null=True, default=beacon_delay_default)
 
     class Meta:
         verbose_name_plural = "lotteries"

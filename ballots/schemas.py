@@ -5,7 +5,7 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from ballots.models import BallotStatus
+from ballots.models import BallotStatus, Lottery
 from lottery_app.schemas import IsoDate
 
 
@@ -51,6 +51,20 @@ class LotteryOut(Schema):
     date: dt.date
     closes_at: dt.datetime
     status: str = Field(validation_alias="state")
-    seed_commitment: str = Field(
-        description="SHA-256 (hex) of the day's secret seed, revealed with its draw."
+    rule: str = Field(
+        description="The day's draw rule, fixed when the day was created (docs/draw-rules.md)."
     )
+    vdf_delay_log2: int | None = Field(
+        description="The delay function's delay, 2**vdf_delay_log2 squarings over the day's "
+        "closing Merkle root; part of the day's policy, never chosen at draw time."
+    )
+    beacon_delay_seconds: int | None = Field(
+        description="With a beacon: its round is the first published this long after the close."
+    )
+    seed_commitment: str | None = Field(
+        description="hmac-sha256 days only: SHA-256 (hex) of the day's secret seed."
+    )
+
+    @staticmethod
+    def resolve_seed_commitment(lottery: Lottery) -> str | None:
+        return lottery.seed_commitment if lottery.rule == Lottery.Rule.HMAC else None

@@ -9,7 +9,14 @@ random ballots, served through the whole Django stack in-process (Django's test 
 routing, Ninja, JSON; no socket).
 Targets: a 1M draw under 5 s with memory flat in the ballot count; proof p99 under 50 ms.
 The draw/count ratio is printed too (the Merkle root hashes every id in Python, so it is
-far above the 3x that a count-and-pick-one draw reached).
+far above the 3x that a count-and-pick-one draw reached). These days publish a delay of
+2^1, so the "draw" column is the close (count and Merkle root) and the winner's look-up.
+
+Then the delay function on its own: 2^BENCH_VDF_LOG2 squarings (default 22; 27 is the
+production default and takes minutes) with GMP and with CPython's integers, the time per
+squaring and what that makes 2^27, the proof's size and the verifier's time to check it.
+Last, scripts/verify_draw.py against a real server (runserver on the bench database) on
+the largest day: the whole day and --ballot.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/lottery_bench (default)
 """
@@ -70,7 +77,9 @@ def fill() -> None:
     call_command("migrate", verbosity=0)
     user, _ = User.objects.get_or_create(username="bench")
     for day, size in SIZES.items():
-        lottery, _ = Lottery.objects.get_or_create(date=day)
+        # The close is measured here; the delay function has its own table below.
+        lottery, _ = Lottery.objects.get_or_create(date=day, defaults={"vdf_delay_log2": 1})
+        Lottery.objects.filter(pk=lottery.pk).update(rule=Lottery.Rule.UNICORN, vdf_delay_log2=1)
         have = Ballot.objects.filter(lottery=lottery).count()
         if have != size:
             print(f"filling {day} with {size:,} ballots ...", flush=True)
@@ -108,6 +117,8 @@ def reset(day: date) -> None:
     from ballots.models import Lottery
     from draws.models import Draw
 
+    # The chain protects a draw that another follows: unlink it first (bench data only).
+    Draw.objects.filter(previous__lottery__date=day).update(previous=None)
     Draw.objects.filter(lottery__date=day).delete()
     Lottery.objects.filter(date=day).update(state=Lottery.State.CLOSED)
 
@@ -210,5 +221,94 @@ def main() -> None:
         )
 
 
+def time_delay_function() -> None:
+    from draws import vdf
+
+    log2 = int(os.environ.get("BENCH_VDF_LOG2", "22"))
+    x = vdf.input_element(f"bench|{log2}")
+    print(f"\ndelay function, 2^{log2} squarings (RSA-2048 group):")
+    print(
+        f"{'backend':>10} {'evaluate':>10} {'per square':>11} {'at 2^27':>9} "
+        f"{'proof':>8} {'verify':>8}"
+    )
+    for native in (True, False):
+        if native and vdf.gmpy2 is None:
+            print(f"{'gmpy2':>10} not installed")
+            continue
+        started = time.perf_counter()
+        evaluation = vdf.evaluate(x, log2, native=native)
+        seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        assert vdf.verify(x, evaluation.output, evaluation.proof, log2)
+        verify_seconds = time.perf_counter() - started
+        per_square = seconds / (1 << log2)
+        print(
+            f"{'gmpy2' if native else 'CPython':>10} {seconds:>9.1f}s {per_square * 1e6:>8.2f} us "
+            f"{per_square * (1 << 27) / 60:>6.1f}min {len(evaluation.proof) * 256:>6} B "
+            f"{verify_seconds * 1000:>6.0f}ms",
+            flush=True,
+        )
+    print(f"(a proof at 2^27 is 27 x 256 B = {27 * 256:,} B)")
+
+
+def time_verifier(day: date) -> None:
+    """scripts/verify_draw.py over HTTP against runserver on the bench database."""
+    import socket
+    import urllib.request
+
+    from ballots.models import Ballot
+    from draws.services import lottery_draw
+
+    reset(day)
+    draw = lottery_draw(lottery_date=day)
+    some_ballot = Ballot.objects.filter(lottery__date=day).values_list("id", flat=True).first()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": DATABASE_URL, "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/health/live", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        print(f"\nscripts/verify_draw.py on {draw.ballot_count:,} ballots (runserver):")
+        for label, extra in (("whole day", []), ("--ballot", ["--ballot", str(some_ballot)])):
+            started = time.perf_counter()
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-I",
+                    "-S",
+                    str(ROOT / "scripts" / "verify_draw.py"),
+                    base,
+                    day.isoformat(),
+                    "--min-delay",
+                    "2^1",
+                    *extra,
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            seconds = time.perf_counter() - started
+            assert result.returncode == 0, result.stdout + result.stderr
+            print(f"{label:>10} {seconds:>6.2f}s  {result.stdout.strip().splitlines()[-1]}")
+    finally:
+        server.terminate()
+        server.wait()
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) == 1:
+        time_delay_function()
+        time_verifier(max(SIZES, key=SIZES.__getitem__))

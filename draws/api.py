@@ -23,11 +23,12 @@ def draw_list(request: HttpRequest, page: Query[LimitOffsetPagination.Input]) ->
 
 @router.get("/{lottery_date}", response={200: DrawOut, **errors(404, 422, 503)})
 def draw_detail(request: HttpRequest, lottery_date: IsoDate) -> HttpResponse:
-    """A drawn day's result never changes: cacheable for good, rendered once per process."""
-    body, etag = selectors.draw_rendered(lottery_date=lottery_date)
-    response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = IMMUTABLE
+    """A closed day's draw: ``drawing`` from the close (count and root published), then
+    ``drawn``. A drawn day's result never changes: cacheable for good."""
+    rendered = selectors.draw_rendered(lottery_date=lottery_date)
+    response = HttpResponse(rendered.body, content_type="application/json")
+    response["ETag"] = rendered.etag
+    response["Cache-Control"] = IMMUTABLE if rendered.final else "no-cache"
     return response
 
 

@@ -6,17 +6,26 @@ from ballots.models import Ballot, Lottery
 class Draw(models.Model):
     """The result of one lottery day: at most one per day (the one-to-one is unique).
 
-    Everything needed to check it is public: the day's seed (revealed once drawn), the
-    Merkle root of its ballot ids, and the index the winner rule derives from them.
+    Made in two steps (draws.services.lottery_draw): at the close the day's ballot count and
+    Merkle root are fixed and published (``drawing``); then the delay function runs and the
+    winner is committed with the chain link (``drawn``). Everything needed to check it is
+    public (docs/draw-rules.md).
     """
 
+    class State(models.TextChoices):
+        DRAWING = "drawing"  # closed: count and root published, the delay function running
+        DRAWN = "drawn"
+
     lottery = models.OneToOneField(Lottery, on_delete=models.PROTECT, related_name="draw")
+    rule = models.CharField(max_length=32, choices=Lottery.Rule.choices)
+    state = models.CharField(max_length=7, choices=State.choices, default=State.DRAWN)
     # Null when the day closed with no ballots.
     winning_ballot = models.OneToOneField(
         Ballot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ballot_count = models.PositiveIntegerField()
-    drawn_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True)  # null for draws made before the two steps
+    drawn_at = models.DateTimeField(null=True)
     merkle_root = models.CharField(max_length=64, help_text="hex SHA-256 (draws.merkle)")
     winning_index = models.PositiveIntegerField(null=True, blank=True)
     # (first ballot id, root) of each CHUNK_SIZE-leaf chunk, 16 + 32 bytes each, in order:
@@ -25,6 +34,21 @@ class Draw(models.Model):
     # The public-randomness value mixed into the winner rule, when a beacon is configured.
     beacon_round = models.PositiveBigIntegerField(null=True, blank=True)
     beacon_randomness = models.CharField(max_length=128, blank=True, default="")
+    beacon_signature = models.CharField(max_length=192, blank=True, default="")  # hex, BLS
+    # The delay function (unicorn rule): the day's published delay, y, and Pietrzak's proof
+    # (delay_log2 group elements of 256 bytes each).
+    vdf_delay_log2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    vdf_output = models.CharField(max_length=512, blank=True, default="")
+    vdf_proof = models.BinaryField(default=b"", editable=False)
+    # Until when a worker holds the right to compute the delay function (renewed while it
+    # runs): a second worker waits, a dead one's claim lapses and the sweep takes over.
+    computing_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The chain: each drawn day links to the draw before it, in the order they were drawn.
+    height = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next"
+    )
+    record_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-lottery__date"]

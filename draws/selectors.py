@@ -12,7 +12,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
-from draws import merkle
+from draws import merkle, vdf
 from draws.models import Draw, WinnerNotification
 from draws.schemas import DrawOut
 from lottery_app.errors import NotFound
@@ -30,7 +30,11 @@ _CHUNK_ENTRY = 16 + 32  # one chunk's first ballot id and root, in Draw.chunks
 
 def draw_list() -> QuerySet[Draw]:
     """Results of past lotteries, newest first (without the chunk table, which only proofs use)."""
-    return Draw.objects.select_related("lottery").defer("chunks").order_by("-lottery__date")
+    return (
+        Draw.objects.select_related("lottery", "previous__lottery")
+        .defer("chunks", "previous__chunks", "previous__vdf_proof")
+        .order_by("-lottery__date")
+    )
 
 
 def draw_get(*, lottery_date: date) -> Draw:
@@ -43,13 +47,14 @@ def draw_get(*, lottery_date: date) -> Draw:
 def draw_page_rendered(*, limit: int, offset: int) -> bytes:
     """The JSON of one page of ``GET /draws``, rendered once per page until the next draw.
 
-    The list changes only when a draw is added (nothing updates a Draw), so a page is keyed
-    by the table's version: one small query instead of the two compiled ORM queries, the
-    row objects and the validation of every item (~1.7 ms of a worker's CPU a request).
+    The list changes only when a draw is added at a close or finished (nothing else updates
+    a Draw), so a page is keyed by the table's version: the rows, the newest id and the
+    finished rows. One small query instead of the two compiled ORM queries, the row objects
+    and the validation of every item (~1.7 ms of a worker's CPU a request).
     """
     table = Draw._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), max(id) FROM {table}")  # noqa: S608 - model metadata
+        cursor.execute(f"SELECT count(*), max(id), count(drawn_at) FROM {table}")  # noqa: S608 - model metadata
         version = cursor.fetchone()
     return _draw_page_rendered(version, limit, offset)
 
@@ -57,7 +62,7 @@ def draw_page_rendered(*, limit: int, offset: int) -> bytes:
 # Pages of the current version are what is asked; a few old ones are kept until pushed out.
 # One entry is at most NINJA_PAGINATION_MAX_LIMIT results (~70 KB).
 @functools.lru_cache(maxsize=64)
-def _draw_page_rendered(version: tuple[int, int | None], limit: int, offset: int) -> bytes:
+def _draw_page_rendered(version: tuple[int, int | None, int], limit: int, offset: int) -> bytes:
     # A draw that commits between the version read and these queries is in the page
     # already; the page is only served for the older version, so it is never stale.
     draws = draw_list()
@@ -67,50 +72,78 @@ def _draw_page_rendered(version: tuple[int, int | None], limit: int, offset: int
 
 def rendered_results_forget() -> None:
     """Drop every rendered result of this process (tests that alter the database)."""
-    draw_rendered.cache_clear()
+    _draw_rendered_final.cache_clear()
     _draw_page_rendered.cache_clear()
 
 
-@functools.lru_cache(maxsize=4096)  # ~40 years of days; one entry is a few hundred bytes
-def draw_rendered(*, lottery_date: date) -> tuple[bytes, str]:
-    """The JSON of a drawn day's result and its ETag, read from the database once.
+@dataclass(frozen=True)
+class RenderedDraw:
+    body: bytes
+    etag: str
+    final: bool  # drawn: the answer never changes again
 
-    A result never changes once its draw has committed (there is nothing that updates a
-    Draw), so every process keeps the rendered bytes: later reads cost no query, and
-    whatever fields DrawOut gains are cached with it. A day not drawn yet raises NotFound,
-    which lru_cache does not remember.
+
+def draw_rendered(*, lottery_date: date) -> RenderedDraw:
+    """The JSON of a day's draw and its ETag; a drawn day's is read from the database once.
+
+    A result never changes once its draw has committed (nothing updates a drawn Draw), so
+    every process keeps the rendered bytes: later reads cost no query, and whatever fields
+    DrawOut gains are cached with it. A day still drawing is rendered each time.
     """
-    body = json_bytes(DrawOut.from_orm(draw_get(lottery_date=lottery_date)).model_dump())
-    return body, etag_of(body)
+    try:
+        return _draw_rendered_final(lottery_date)
+    except _StillDrawing as drawing:
+        return drawing.rendered
+
+
+class _StillDrawing(Exception):
+    def __init__(self, rendered: RenderedDraw) -> None:
+        self.rendered = rendered
+
+
+@functools.lru_cache(maxsize=4096)  # ~40 years of days; one entry is a few hundred bytes
+def _draw_rendered_final(lottery_date: date) -> RenderedDraw:
+    # lru_cache remembers no exception: neither NotFound (not closed yet) nor _StillDrawing.
+    draw = draw_get(lottery_date=lottery_date)
+    body = json_bytes(DrawOut.from_orm(draw).model_dump())
+    rendered = RenderedDraw(body, etag_of(body), draw.state == Draw.State.DRAWN)
+    if not rendered.final:
+        raise _StillDrawing(rendered)
+    return rendered
 
 
 @dataclass(frozen=True)
-class Pick:
+class BallotSet:
+    """A closed day's ballots, digested: their count, Merkle root and chunk table."""
+
     ballot_count: int
     merkle_root: bytes
-    winning_index: int | None
-    winning_ballot_id: UUID | None
     chunks: bytes
 
 
-def ballot_pick(*, lottery: Lottery, beacon: str = "") -> Pick:
-    """Digest the day's ballots into a Merkle root and derive the winner from public values.
+def ballot_set_digest(*, lottery: Lottery) -> BallotSet:
+    """Digest the day's ballots into their count, Merkle root and chunk table, at the close.
 
     One pass over the (lottery, id) index in id order, streamed from a server-side cursor,
-    so memory holds one fetch and one entry per 1,024 ballots, never the day; then one
-    more index look-up for the winner's id. No ORDER BY random(), no secret besides the
-    seed committed before the day's first ballot. The caller holds the lottery's lock.
+    so memory holds one fetch and one entry per 1,024 ballots, never the day. The caller
+    holds the lottery's lock.
     """
     count, chunks = merkle.chunk_roots(_ballot_id_batches(lottery.pk))
     if count == 0:
-        return Pick(0, merkle.EMPTY_ROOT, None, None, b"")
+        return BallotSet(0, merkle.EMPTY_ROOT, b"")
     root = merkle.root_of([chunk_root for _, chunk_root in chunks])
-    index = merkle.winning_index(
-        seed=bytes(lottery.seed), lottery_date=lottery.date, count=count, root=root, beacon=beacon
-    )
-    chunk = chunks[index // merkle.CHUNK_SIZE]
-    ids = _ids_from(lottery.pk, first=chunk[0], limit=index % merkle.CHUNK_SIZE + 1)
-    return Pick(count, root, index, UUID(bytes=ids[-1]), b"".join(a + b for a, b in chunks))
+    return BallotSet(count, root, b"".join(first + root for first, root in chunks))
+
+
+def ballot_at(*, draw: Draw, index: int) -> UUID:
+    """The id of the ballot at ``index`` in the day's canonical order: one index range scan.
+
+    No ORDER BY random(): the index comes from the draw rule, and the chunk table stored at
+    the close says where its chunk starts.
+    """
+    first = _chunk_entries(bytes(draw.chunks))[index // merkle.CHUNK_SIZE][:16]
+    ids = _ids_from(draw.lottery_id, first=first, limit=index % merkle.CHUNK_SIZE + 1)
+    return UUID(bytes=ids[-1])
 
 
 @dataclass(frozen=True)
@@ -133,8 +166,7 @@ def ballot_proof(*, lottery_date: date, ballot_id: UUID) -> Proof:
     draw = Draw.objects.filter(lottery__date=lottery_date).first()
     if draw is None:
         raise _not_drawn(lottery_date)
-    table = bytes(draw.chunks)
-    entries = [table[i : i + _CHUNK_ENTRY] for i in range(0, len(table), _CHUNK_ENTRY)]
+    entries = _chunk_entries(bytes(draw.chunks))
     firsts = [entry[:16] for entry in entries]
     key = ballot_id.bytes
     chunk_no = bisect_right(firsts, key) - 1
@@ -217,9 +249,20 @@ def draw_ids_unnotified(*, since: datetime) -> list[int]:
 
 
 def lottery_dates_overdue(*, now: datetime, today: date) -> list[date]:
-    """Closed days still undrawn LOTTERY_DRAW_GRACE_MINUTES after their midnight."""
+    """Closed days still undrawn LOTTERY_DRAW_GRACE_MINUTES after their midnight, plus the
+    time their published delay may take to compute here (vdf.seconds_bound)."""
     grace = timedelta(minutes=settings.LOTTERY_DRAW_GRACE_MINUTES)
-    return [day for day in lottery_dates_undrawn(today=today) if closes_at(day) + grace <= now]
+    undrawn = lottery_dates_undrawn(today=today)
+    delays = dict(Lottery.objects.filter(date__in=undrawn).values_list("date", "vdf_delay_log2"))
+    return [
+        day
+        for day in undrawn
+        if closes_at(day) + grace + timedelta(seconds=vdf.seconds_bound(delays.get(day))) <= now
+    ]
+
+
+def _chunk_entries(table: bytes) -> list[bytes]:
+    return [table[i : i + _CHUNK_ENTRY] for i in range(0, len(table), _CHUNK_ENTRY)]
 
 
 def _not_drawn(lottery_date: date) -> NotFound:

@@ -1,28 +1,40 @@
 import logging
-from datetime import date
-from time import perf_counter
+from datetime import date, timedelta
+from time import monotonic, perf_counter
 
-from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ballots.calendar import lottery_today, open_dates
 from ballots.models import Lottery
 from ballots.services import lottery_ensure
+from draws import chain, merkle, vdf
 from draws.beacon import BeaconValue, beacon_fetch
-from draws.errors import LotteryStillOpen
+from draws.errors import DrawInProgress, LotteryStillOpen
 from draws.models import Draw
 from draws.notifications import draw_committed, winner_notifications_requeue
-from draws.selectors import ballot_pick, lottery_dates_undrawn
+from draws.selectors import ballot_at, ballot_set_digest, lottery_dates_undrawn
 
 logger = logging.getLogger(__name__)
 
+# A worker computing a day's delay function renews its claim this often; a claim not renewed
+# for CLAIM_SECONDS has lapsed (its worker died) and the next sweep takes the day over.
+CLAIM_SECONDS = 60
+CLAIM_RENEW_SECONDS = 10
+
 
 def lottery_draw(*, lottery_date: date) -> Draw:
-    """Draw the winning ballot of a closed lottery day, or return its existing result.
+    """Draw a closed lottery day, or return its existing result. Three steps:
 
-    Safe to run twice at once (two beats, a retry, a redelivered task): the second caller
-    waits on the lottery's row lock, then finds the day drawn and returns the same Draw.
+    1. the close, under the lottery's row lock: count and Merkle root, published at once;
+    2. the delay function over them, outside every lock (minutes, by design), by at most one
+       worker at a time (a claim in the draw row, renewed while it runs);
+    3. the winner and the chain link, committed together.
+
+    Safe to run twice at once (two beats, a retry, a redelivered task): step 1 happens once
+    (the second caller waits on the lock and finds the draw), step 2 refuses a second worker
+    (DrawInProgress), step 3 re-reads the row under its lock and keeps the first result.
     """
     if lottery_date >= lottery_today():
         raise LotteryStillOpen(
@@ -30,40 +42,12 @@ def lottery_draw(*, lottery_date: date) -> Draw:
         )
     started = perf_counter()
     lottery_ensure(lottery_dates=[lottery_date])
-    beacon = _beacon_for(lottery_date)
-    with transaction.atomic():
-        # FOR UPDATE waits for every in-flight submission (they hold the row FOR SHARE) and
-        # keeps new ones out until we commit, when they find the day no longer open.
-        lottery = Lottery.objects.select_for_update().get(date=lottery_date)
-        if lottery.state == Lottery.State.DRAWN:
-            return Draw.objects.select_related("lottery").get(lottery=lottery)
-        pick = ballot_pick(lottery=lottery, beacon=beacon.randomness if beacon else "")
-        draw = Draw.objects.create(
-            lottery=lottery,
-            winning_ballot_id=pick.winning_ballot_id,
-            ballot_count=pick.ballot_count,
-            drawn_at=timezone.now(),
-            merkle_root=pick.merkle_root.hex(),
-            winning_index=pick.winning_index,
-            chunks=pick.chunks,
-            beacon_round=beacon.round if beacon else None,
-            beacon_randomness=beacon.randomness if beacon else "",
-        )
-        lottery.state = Lottery.State.DRAWN
-        lottery.save(update_fields=["state"])
-        draw_committed(draw=draw, started=started)  # metrics and the winner's email, on commit
-    if pick.winning_ballot_id is None:
-        logger.info("Drew the lottery of %s: no ballots, no winner", lottery_date)
-    else:
-        logger.info(
-            "Drew the lottery of %s: %d ballots, Merkle root %s, winning ballot %s (index %d)",
-            lottery_date,
-            pick.ballot_count,
-            draw.merkle_root,
-            pick.winning_ballot_id,
-            pick.winning_index,
-        )
-    return draw
+    draw = _lottery_close(lottery_date=lottery_date)
+    if draw.state == Draw.State.DRAWN:
+        return draw
+    _delay_evaluate(draw)
+    beacon = _beacon_for(draw)
+    return _draw_finish(draw=draw, beacon=beacon, started=started)
 
 
 def lottery_draw_closed() -> list[Draw]:
@@ -71,7 +55,8 @@ def lottery_draw_closed() -> list[Draw]:
 
     First, queue again any recent winner's email that was never queued. The midnight run,
     every sweep and every worker start call this; with nothing pending it costs two indexed
-    queries (draw_ids_unnotified, lottery_dates_undrawn).
+    queries (draw_ids_unnotified, lottery_dates_undrawn). A day whose delay function another
+    worker is computing is left to it.
     """
     # Before drawing: a draw made by this run has its email queued on commit already.
     winner_notifications_requeue()
@@ -80,21 +65,213 @@ def lottery_draw_closed() -> list[Draw]:
     if not pending:
         return []
     # Every pending day gets a result, even one nobody submitted for. The open window's days
-    # are created ahead, so their seed commitments are public before their first ballot:
-    # each day's first run draws yesterday, so this runs at least once a day.
+    # are created ahead, so their policies are public before their first ballot: each day's
+    # first run draws yesterday, so this runs at least once a day.
     lottery_ensure(lottery_dates=[*pending, *open_dates(today)])
     # Close every past day at once; a submission racing this waits on the row and then
     # finds it closed.
     Lottery.objects.filter(date__lt=today, state=Lottery.State.OPEN).update(
         state=Lottery.State.CLOSED
     )
-    return [lottery_draw(lottery_date=lottery_date) for lottery_date in pending]
+    draws = []
+    for lottery_date in pending:
+        try:
+            draws.append(lottery_draw(lottery_date=lottery_date))
+        except DrawInProgress as exc:
+            logger.info("%s", exc.detail)
+    return draws
 
 
-def _beacon_for(lottery_date: date) -> BeaconValue | None:
-    """The day's public randomness, asked before the lock: no HTTP call while submitters wait."""
-    if not settings.LOTTERY_BEACON_URL:
+def _lottery_close(*, lottery_date: date) -> Draw:
+    """Step 1: fix the day's ballot set and publish its count and root (state ``drawing``)."""
+    with transaction.atomic():
+        # FOR UPDATE waits for every in-flight submission (they hold the row FOR SHARE) and
+        # keeps new ones out until we commit, when they find the day no longer open.
+        lottery = Lottery.objects.select_for_update().get(date=lottery_date)
+        existing = Draw.objects.select_related("lottery").filter(lottery=lottery).first()
+        if existing is not None:
+            return existing
+        ballots = ballot_set_digest(lottery=lottery)
+        unicorn = lottery.rule == Lottery.Rule.UNICORN
+        draw = Draw.objects.create(
+            lottery=lottery,
+            rule=lottery.rule,
+            state=Draw.State.DRAWING,
+            ballot_count=ballots.ballot_count,
+            merkle_root=ballots.merkle_root.hex(),
+            chunks=ballots.chunks,
+            closed_at=timezone.now(),
+            vdf_delay_log2=lottery.vdf_delay_log2 if unicorn else None,
+        )
+        lottery.state = Lottery.State.CLOSED
+        lottery.save(update_fields=["state"])
+    logger.info(
+        "Closed the lottery of %s: %d ballots, Merkle root %s (rule %s)",
+        lottery_date,
+        draw.ballot_count,
+        draw.merkle_root,
+        draw.rule,
+    )
+    return draw
+
+
+def _delay_evaluate(draw: Draw) -> None:
+    """Step 2: the delay function over the closed day, by the one worker that claims it.
+
+    Its output and proof are kept in the row as soon as they exist, so a step 3 that fails
+    (a beacon round not out yet, a lost connection) is retried without computing again.
+    """
+    delay_log2 = draw.vdf_delay_log2  # the close copied the day's policy
+    if draw.rule != Lottery.Rule.UNICORN or draw.ballot_count == 0 or delay_log2 is None:
+        return
+    if draw.vdf_output:
+        return
+    now = timezone.now()
+    # A conditional UPDATE: of two workers, the second finds the claim taken (PostgreSQL
+    # re-reads the row after the first one's commit).
+    claimed = (
+        Draw.objects.filter(pk=draw.pk, state=Draw.State.DRAWING, vdf_output="")
+        .filter(Q(computing_until__isnull=True) | Q(computing_until__lt=now))
+        .update(computing_until=now + timedelta(seconds=CLAIM_SECONDS))
+    )
+    if not claimed:
+        draw.refresh_from_db(fields=["vdf_output"])
+        if draw.vdf_output:  # another worker finished it meanwhile
+            return
+        raise DrawInProgress(
+            f"The lottery of {draw.lottery.date} is being drawn by another worker (its delay "
+            "function is running); its result follows within minutes."
+        )
+    text = vdf.statement(
+        lottery_date=draw.lottery.date,
+        count=draw.ballot_count,
+        root=draw.merkle_root,
+        delay_log2=delay_log2,
+    )
+    began = monotonic()
+    try:
+        evaluation = vdf.evaluate(vdf.input_element(text), delay_log2, progress=_ClaimRenewal(draw))
+    except BaseException:
+        # Interrupted (a warm shutdown, an error): let the next sweep start at once.
+        Draw.objects.filter(pk=draw.pk).update(computing_until=None)
+        raise
+    Draw.objects.filter(pk=draw.pk, state=Draw.State.DRAWING).update(
+        vdf_output=vdf.element_hex(evaluation.output),
+        vdf_proof=b"".join(vdf.encode(mu) for mu in evaluation.proof),
+        computing_until=None,
+    )
+    logger.info(
+        "Computed the delay function of %s: 2^%d squarings in %.1f s",
+        draw.lottery.date,
+        delay_log2,
+        monotonic() - began,
+    )
+
+
+class _ClaimRenewal:
+    """Called by the delay function as it runs: keeps this worker's claim alive."""
+
+    def __init__(self, draw: Draw) -> None:
+        self.draw_id = draw.pk
+        self.renewed = monotonic()
+
+    def __call__(self, fraction: float) -> None:
+        if monotonic() - self.renewed < CLAIM_RENEW_SECONDS:
+            return
+        Draw.objects.filter(pk=self.draw_id, state=Draw.State.DRAWING).update(
+            computing_until=timezone.now() + timedelta(seconds=CLAIM_SECONDS)
+        )
+        self.renewed = monotonic()
+
+
+def _draw_finish(*, draw: Draw, beacon: BeaconValue | None, started: float) -> Draw:
+    """Step 3: the winner and the link to the chain's head, committed with the draw."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                locked = Draw.objects.select_for_update().select_related("lottery").get(pk=draw.pk)
+                if locked.state == Draw.State.DRAWN:
+                    return locked
+                _draw_decide(locked, beacon=beacon)
+                # Heights are unique: two days finishing at once cannot both follow one head;
+                # the second's insert fails and it links to the new head.
+                head = Draw.objects.filter(state=Draw.State.DRAWN).order_by("-height").first()
+                locked.previous = head
+                locked.height = 0 if head is None else head.height + 1  # type: ignore[operator]
+                locked.record_hash = _record_hash(locked)
+                locked.save()
+                Lottery.objects.filter(pk=locked.lottery_id).update(state=Lottery.State.DRAWN)
+                locked.lottery.state = Lottery.State.DRAWN
+                draw_committed(draw=locked, started=started)  # metrics and the email, on commit
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue
+        break
+    _log_drawn(locked)
+    return locked
+
+
+def _draw_decide(draw: Draw, *, beacon: BeaconValue | None) -> None:
+    """Set the draw's winner under its rule, from the output step 2 kept in the row."""
+    draw.state = Draw.State.DRAWN
+    draw.drawn_at = timezone.now()
+    draw.computing_until = None
+    draw.beacon_round = beacon.round if beacon else None
+    draw.beacon_randomness = beacon.randomness if beacon else ""
+    draw.beacon_signature = beacon.signature if beacon else ""
+    if draw.ballot_count == 0:
+        return
+    if draw.rule == Lottery.Rule.UNICORN:
+        index = vdf.winner_index(
+            output=int(draw.vdf_output, 16), count=draw.ballot_count, beacon=draw.beacon_randomness
+        )
+    else:
+        index = merkle.winning_index(
+            seed=bytes(draw.lottery.seed),
+            lottery_date=draw.lottery.date,
+            count=draw.ballot_count,
+            root=bytes.fromhex(draw.merkle_root),
+            beacon=draw.beacon_randomness,
+        )
+    draw.winning_index = index
+    draw.winning_ballot_id = ballot_at(draw=draw, index=index)
+
+
+def _record_hash(draw: Draw) -> str:
+    return chain.record_hash(
+        rule=draw.rule,
+        lottery_date=draw.lottery.date,
+        ballot_count=draw.ballot_count,
+        merkle_root=draw.merkle_root,
+        winning_index=draw.winning_index,
+        winning_ballot_id=draw.winning_ballot_id,
+        seed=bytes(draw.lottery.seed).hex() if draw.rule == Lottery.Rule.HMAC else "",
+        vdf_delay_log2=draw.vdf_delay_log2,
+        vdf_output=draw.vdf_output,
+        beacon_round=draw.beacon_round,
+        beacon_randomness=draw.beacon_randomness,
+        previous_record_hash=draw.previous.record_hash if draw.previous else "",
+    )
+
+
+def _log_drawn(draw: Draw) -> None:
+    if draw.winning_ballot_id is None:
+        logger.info("Drew the lottery of %s: no ballots, no winner", draw.lottery.date)
+        return
+    logger.info(
+        "Drew the lottery of %s: %d ballots, Merkle root %s, winning ballot %s (index %d)",
+        draw.lottery.date,
+        draw.ballot_count,
+        draw.merkle_root,
+        draw.winning_ballot_id,
+        draw.winning_index,
+    )
+
+
+def _beacon_for(draw: Draw) -> BeaconValue | None:
+    """The day's public randomness, when its policy has a beacon; asked outside every lock."""
+    delay_seconds = draw.lottery.beacon_delay_seconds
+    if delay_seconds is None:
         return None
-    if Lottery.objects.filter(date=lottery_date, state=Lottery.State.DRAWN).exists():
-        return None  # drawn already: lottery_draw returns the existing result
-    return beacon_fetch(lottery_date=lottery_date)
+    return beacon_fetch(lottery_date=draw.lottery.date, delay_seconds=delay_seconds)

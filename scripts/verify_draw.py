@@ -4,49 +4,87 @@
     verify_draw.py BASE_URL DATE              # the whole day: every ballot id
     verify_draw.py BASE_URL DATE --ballot ID  # one ballot's inclusion proof (a few KB)
 
-Options: --commitment HEX checks the commitment against the one you saw before the day
-opened (GET /lotteries); --beacon-url URL re-reads the public-randomness round from the
-beacon itself instead of trusting the value the lottery published, and checks that the
-round was published after the day closed.
+Options:
+  --min-delay N      refuse a delay-function draw whose delay is below N squarings
+                     (default 2^27, about ten minutes with GMP; demo and test days publish
+                     2^16 or less and need e.g. --min-delay 2^16)
+  --commitment HEX   hmac-sha256 days: the seed commitment you saw before the day opened
+  --chain N          also check the last N links of the chain of draws before this one
+  --record FILE      keep what this run saw (each open day's policy, each closed day's count
+                     and root, each draw's record hash) in FILE, and fail if the server now
+                     contradicts what an earlier run kept
+  --beacon-url URL   take the beacon's genesis, period and public key from its own /info
+                     (the default is drand's quicknet, built in) and re-read the round there
+  --require-beacon   fail a day drawn without a beacon round
 
-Prints one line per check and exits 1 if any check fails (2 if the server cannot be read).
+A beacon round is checked offline: it must be the round the rule fixes from the close and
+the day's published beacon delay, its randomness the SHA-256 of its signature, and the
+signature a BLS signature of the round by the beacon's key. That last check needs the
+py_ecc package; without it the verifier says so and checks everything else.
 
-What is checked, and the exact rules (the server's draws/merkle.py implements the same):
+Prints one line per check. Exits 0 when every check passed, 1 when one failed (a value that
+does not match, or is not in its one canonical form), 2 when the server's answer cannot be
+used at all (an HTTP error, with the server's detail; not JSON; a missing field).
 
-1. Commitment: SHA-256(seed) == seed_commitment, with the seed given as 64 hex digits.
-2. Ballot set: the day's ballot ids, in canonical order = ascending by the UUID's 16 bytes,
-   are the leaves of an RFC 6962 Merkle tree:
-     leaf = SHA-256(0x00 || 16 bytes of the ballot id)
-     node = SHA-256(0x01 || left || right)
-   Each level pairs nodes left to right; an odd last node moves up unchanged (it is never
-   paired with a copy of itself: duplicating it, as Bitcoin did, lets two different lists
-   share a root, CVE-2012-2459). The root of an empty day is SHA-256 of nothing.
-   Their number must equal ballot_count, their root merkle_root.
-3. Winner: winning_index = HMAC-SHA256(key=seed, message) read as a 256-bit big-endian
-   integer, modulo ballot_count, where message is the UTF-8 text
-   "YYYY-MM-DD|ballot_count|merkle_root" (root in lowercase hex), followed by
-   "|beacon_randomness" when the draw mixed in a beacon round. The modulo's bias: every
-   index has probability within 2**-256 of 1/ballot_count. The winner is the ballot at
-   winning_index in canonical order; a day without ballots has no index and no winner.
-4. --ballot: the proof's path leads from the ballot's leaf at leaf_index to merkle_root
-   (RFC 9162, 2.1.3.2: a level where the node is the last, unpartnered one has no sibling),
-   and the winner's own proof puts it at winning_index.
+The rules are docs/draw-rules.md; the server's draws/merkle.py, draws/vdf.py and
+draws/chain.py implement the same ones, and so does the in-browser verifier.
 """
 
 import argparse
 import hashlib
 import hmac
 import json
+import re
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 PAGE = 10_000
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a page of 10,000 ids is about 400 KB
+DEFAULT_MIN_DELAY = 1 << 27
+UNICORN = "unicorn-pietrzak-rsa2048"
+HMAC_RULE = "hmac-sha256"
+# RSA Laboratories' RSA-2048 challenge number; docs/draw-rules.md states the trust in it.
+N = int(
+    "25195908475657893494027183240048398571429282126204032027777137836043662020707595556264018525"
+    "88078440691829064124951508218929855914917618450280848912007284499268739280728777673597141834"
+    "72702618963750149718246911650776133798590957000973304597488084284017974291006424586918171951"
+    "18746121515172654632282216869987549182422433637259085141865462043576798423387184774447920739"
+    "93423658482382428119816381501067481045166037730605620161967625613384414360383390441495263443"
+    "21901146575444541784240209246165157233507787077498171257724679629263863563732899121548314381"
+    "67899885040445364023527381951378636564391212010397122822120720357"
+)
+HALF_N = (N - 1) // 2
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+HEX_ELEMENT = re.compile(r"[0-9a-f]{512}")
+HEX_BEACON = re.compile(r"[0-9a-f]{2,128}")
+HEX_SIGNATURE = re.compile(r"[0-9a-f]{96}")  # a compressed BLS12-381 G1 point
+# drand's quicknet (League of Entropy mainnet): BLS12-381 signatures on G1, RFC 9380.
+QUICKNET = {
+    "genesis_time": 1692803367,
+    "period": 3,
+    "public_key": "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c"
+    "3ac6a5776a2d1064510d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a"
+    "4bc09e76eae8991ef5ece45a",
+}
+BLS_DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class Unusable(Exception):
+    """The server's answer cannot be used at all: exit 2."""
+
+
+class Refused(Exception):
+    """A value is not in its one canonical form: a failed check, and nothing more to check."""
 
 
 class Checks:
@@ -57,6 +95,164 @@ class Checks:
         print(f"{'OK  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
         self.failed += not ok
         return ok
+
+
+def note(text: str) -> None:
+    print(f"     {text}")
+
+
+# --- Reading the server -------------------------------------------------------------------
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate keys in {keys}")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def get_json(url: str) -> Any:
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read(MAX_ANSWER_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise Unusable(f"{url} answered HTTP {exc.code}: {_detail(exc)}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise Unusable(f"{url} could not be read: {exc}") from None
+    if len(body) > MAX_ANSWER_BYTES:
+        raise Unusable(f"{url} answered more than {MAX_ANSWER_BYTES} bytes")
+    try:
+        return json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Unusable(f"{url} did not answer JSON: {exc}") from None
+
+
+def _detail(exc: urllib.error.HTTPError) -> str:
+    """The server's own reason, from its {"detail": ...} answer when it gave one."""
+    try:
+        raw = exc.read(64 * 1024)
+        answer = json.loads(raw)
+        detail = answer["detail"] if isinstance(answer, dict) and "detail" in answer else raw
+    except (ValueError, OSError):
+        return exc.reason if isinstance(exc.reason, str) else "no detail"
+    return str(detail if not isinstance(detail, bytes) else detail.decode(errors="replace"))
+
+
+def field(answer: Any, name: str) -> Any:
+    if not isinstance(answer, dict):
+        raise Unusable(f"expected a JSON object, got {type(answer).__name__}")
+    if name not in answer:
+        raise Unusable(f"the answer has no {name!r} field")
+    return answer[name]
+
+
+# --- Canonical forms (docs/draw-rules.md) --------------------------------------------------
+
+
+def integer(answer: Any, name: str) -> int:
+    value = field(answer, name)
+    if type(value) is not int or value < 0:
+        raise Refused(f"{name} must be a JSON integer >= 0, not {json.dumps(value)}")
+    return value
+
+
+def optional_integer(answer: Any, name: str) -> int | None:
+    return None if field(answer, name) is None else integer(answer, name)
+
+
+def text(answer: Any, name: str, pattern: re.Pattern[str]) -> str:
+    value = field(answer, name)
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise Refused(f"{name} is not in its canonical form: {json.dumps(value)[:80]}")
+    return value
+
+
+def optional_text(answer: Any, name: str, pattern: re.Pattern[str]) -> str | None:
+    return None if field(answer, name) is None else text(answer, name, pattern)
+
+
+def element(value: Any, name: str) -> int:
+    if not isinstance(value, str) or not HEX_ELEMENT.fullmatch(value):
+        raise Refused(f"{name} must be 512 lowercase hex digits")
+    number = int(value, 16)
+    if not 1 <= number <= HALF_N:
+        raise Refused(f"{name} is not a canonical group element (1 <= v <= (N - 1) / 2)")
+    return number
+
+
+class Draw:
+    """A draw as published, every field checked for its one canonical form."""
+
+    def __init__(self, answer: Any, date: str) -> None:
+        self.date = text(answer, "date", DATE)
+        if self.date != date:
+            raise Refused(f"asked for the draw of {date}, the server answered {self.date}")
+        self.rule = field(answer, "rule")
+        if self.rule not in (UNICORN, HMAC_RULE):
+            raise Refused(f"unknown rule {json.dumps(self.rule)[:80]}")
+        self.state = field(answer, "state")
+        if self.state not in ("drawing", "drawn"):
+            raise Refused(f"unknown state {json.dumps(self.state)[:80]}")
+        self.count = integer(answer, "ballot_count")
+        self.root = text(answer, "merkle_root", HEX64)
+        self.closes_at = field(answer, "closes_at")
+        if self.state == "drawing":
+            return
+        self.index = optional_integer(answer, "winning_index")
+        self.winner = optional_text(answer, "winning_ballot_id", UUID_TEXT)
+        if (self.count == 0) != (self.index is None) or (self.index is None) != (
+            self.winner is None
+        ):
+            raise Refused("a winner, its index and a non-empty day go together")
+        if self.index is not None and self.index >= self.count:
+            raise Refused(f"winning_index {self.index} is not below ballot_count {self.count}")
+        self.beacon_round = optional_integer(answer, "beacon_round")
+        self.beacon = optional_text(answer, "beacon_randomness", HEX_BEACON) or ""
+        self.beacon_signature = optional_text(answer, "beacon_signature", HEX_SIGNATURE) or ""
+        self.beacon_delay = optional_integer(answer, "beacon_delay_seconds")
+        if len({self.beacon_round is None, not self.beacon, not self.beacon_signature}) != 1:
+            raise Refused("beacon_round, beacon_randomness and beacon_signature go together")
+        if (self.beacon_round is None) != (self.beacon_delay is None):
+            raise Refused("a beacon round is drawn exactly when the day's policy has one")
+        self.height = integer(answer, "height")
+        self.previous_date = optional_text(answer, "previous_date", DATE)
+        self.previous_hash = optional_text(answer, "previous_record_hash", HEX64)
+        if (self.height == 0) != (self.previous_hash is None) or (self.previous_hash is None) != (
+            self.previous_date is None
+        ):
+            raise Refused("only the first draw (height 0) has no previous draw")
+        self.record_hash = text(answer, "record_hash", HEX64)
+        self.seed = ""
+        self.commitment = ""
+        self.delay_log2: int | None = None
+        self.output: int | None = None
+        self.proof: list[int] = []
+        if self.rule == HMAC_RULE:
+            self.seed = text(answer, "seed", HEX64)
+            self.commitment = text(answer, "seed_commitment", HEX64)
+            return
+        self.delay_log2 = integer(answer, "vdf_delay_log2")
+        if not 1 <= self.delay_log2 <= 64:
+            raise Refused(f"vdf_delay_log2 {self.delay_log2} is outside 1..64")
+        proof = field(answer, "vdf_proof")
+        if not isinstance(proof, list):
+            raise Refused("vdf_proof must be a list")
+        if self.count == 0:
+            if field(answer, "vdf_output") is not None or proof:
+                raise Refused("a day without ballots has no delay-function output or proof")
+            return
+        self.output = element(field(answer, "vdf_output"), "vdf_output")
+        if len(proof) != self.delay_log2:
+            raise Refused(f"vdf_proof has {len(proof)} elements, the delay needs {self.delay_log2}")
+        self.proof = [element(mu, f"vdf_proof[{i}]") for i, mu in enumerate(proof)]
+
+
+# --- The rules --------------------------------------------------------------------------
 
 
 def leaf_hash(ballot_id: str) -> bytes:
@@ -108,83 +304,152 @@ def path_root(leaf: bytes, index: int, count: int, path: list[bytes]) -> bytes |
     return node if sn == 0 else None
 
 
-def winning_index(draw: dict[str, Any]) -> int | None:
-    count = draw["ballot_count"]
-    if count == 0:
+def normalize(value: int) -> int:
+    value %= N
+    return min(value, N - value)
+
+
+def encode(value: int) -> bytes:
+    return value.to_bytes(256, "big")
+
+
+def vdf_input(draw: Draw) -> int:
+    statement = f"{UNICORN}|{draw.date}|{draw.count}|{draw.root}|{draw.delay_log2}"
+    message = b"lottery-vdf-input|" + statement.encode()
+    blocks = b"".join(hashlib.sha256(bytes([i]) + message).digest() for i in range(9))
+    return normalize(int.from_bytes(blocks, "big"))
+
+
+def vdf_verify(x: int, y: int, proof: list[int], delay_log2: int) -> bool:
+    """Pietrzak's halving rounds (docs/draw-rules.md, 2); every element already canonical."""
+    for round_no, mu in enumerate(proof, start=1):
+        half = 1 << (delay_log2 - round_no)
+        digest = hashlib.sha256(
+            b"lottery-vdf-challenge|" + encode(x) + encode(y) + encode(mu) + half.to_bytes(8, "big")
+        ).digest()
+        r = int.from_bytes(digest[:16], "big")
+        x, y = normalize(pow(x, r, N) * mu), normalize(pow(mu, r, N) * y)
+    return len(proof) == delay_log2 and y == normalize(x * x)
+
+
+def winning_index(draw: Draw) -> int | None:
+    if draw.count == 0:
         return None
-    message = f"{draw['date']}|{count}|{draw['merkle_root']}"
-    if draw.get("beacon_randomness"):
-        message += f"|{draw['beacon_randomness']}"
-    digest = hmac.new(bytes.fromhex(draw["seed"]), message.encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest, "big") % count
+    if draw.rule == UNICORN:
+        assert draw.output is not None
+        message = b"lottery-winner|" + encode(draw.output)
+        if draw.beacon:
+            message += b"|" + draw.beacon.encode()
+        return int.from_bytes(hashlib.sha256(message).digest(), "big") % draw.count
+    text = f"{draw.date}|{draw.count}|{draw.root}" + (f"|{draw.beacon}" if draw.beacon else "")
+    digest = hmac.new(bytes.fromhex(draw.seed), text.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest, "big") % draw.count
 
 
-def get_json(url: str) -> Any:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
+def record_hash(draw: Draw) -> str:
+    def t(value: object) -> str:
+        return "" if value is None else str(value)
+
+    fields = [
+        "lottery-draw-record",
+        draw.rule,
+        draw.date,
+        str(draw.count),
+        draw.root,
+        t(draw.index),
+        t(draw.winner),
+        draw.seed,
+        t(draw.delay_log2),
+        "" if draw.output is None else encode(draw.output).hex(),
+        t(draw.beacon_round),
+        draw.beacon,
+        t(draw.previous_hash),
+    ]
+    return hashlib.sha256("|".join(fields).encode()).hexdigest()
 
 
-def ballot_ids(base: str, date: str) -> Iterator[str]:
-    after = ""
-    while True:
-        query = urllib.parse.urlencode({"limit": PAGE, **({"after": after} if after else {})})
-        page = get_json(f"{base}/draws/{date}/ballots?{query}")
-        yield from page["items"]
-        if not page["next_after"]:
-            return
-        after = page["next_after"]
+# --- The checks ---------------------------------------------------------------------------
 
 
-def check_seed(checks: Checks, draw: dict[str, Any], commitment: str | None) -> None:
-    try:
-        seed = bytes.fromhex(draw["seed"])
-    except (TypeError, ValueError):
-        seed = b""
-    checks.check(
-        "the seed matches its commitment",
-        len(seed) == 32 and hashlib.sha256(seed).hexdigest() == draw["seed_commitment"],
-        f"SHA-256(seed) = {hashlib.sha256(seed).hexdigest()}",
-    )
-    if commitment is not None:
+def check_policy(checks: Checks, draw: Draw, min_delay: int, commitment: str | None) -> None:
+    if draw.rule == HMAC_RULE:
+        note("rule hmac-sha256 (a day created before the delay function)")
+        seed_digest = hashlib.sha256(bytes.fromhex(draw.seed)).hexdigest()
         checks.check(
-            "the commitment is the one seen before the day",
-            commitment.lower() == draw["seed_commitment"],
+            "the seed matches its commitment",
+            seed_digest == draw.commitment,
+            f"SHA-256(seed) = {seed_digest}",
         )
-
-
-def check_beacon(checks: Checks, draw: dict[str, Any], beacon_url: str | None) -> None:
-    if draw.get("beacon_round") is None:
-        print("     no public-randomness beacon was mixed into this draw")
+        if commitment is not None:
+            checks.check(
+                "the commitment is the one seen before the day",
+                commitment.lower() == draw.commitment,
+            )
         return
-    if beacon_url is None:
-        print(f"     beacon round {draw['beacon_round']} taken as published (--beacon-url checks)")
-        return
-    base = beacon_url.rstrip("/")
-    value = get_json(f"{base}/public/{draw['beacon_round']}")
+    assert draw.delay_log2 is not None
+    squarings = 1 << draw.delay_log2
+    minutes = squarings * 5e-6 / 60
     checks.check(
-        f"beacon round {draw['beacon_round']} is what the beacon published",
-        str(value.get("randomness", "")).lower() == draw["beacon_randomness"],
-    )
-    # An earlier round was known while ballots were still accepted: it would steer nothing.
-    info = get_json(f"{base}/info")
-    published = info["genesis_time"] + (draw["beacon_round"] - 1) * info["period"]
-    closed = datetime.fromisoformat(draw["closes_at"]).timestamp()
-    checks.check(
-        "the beacon round came after the day closed",
-        published >= closed,
-        f"published {datetime.fromtimestamp(published, UTC).isoformat()}",
+        f"the delay is at least {_power(min_delay)} squarings",
+        squarings >= min_delay,
+        f"2^{draw.delay_log2} squarings (about {minutes:.1f} min at a GMP-speed 5 us each)"
+        + ("" if squarings >= min_delay else f"; --min-delay 2^{draw.delay_log2} accepts it"),
     )
 
 
-def verify_day(checks: Checks, base: str, draw: dict[str, Any]) -> None:
+def check_winner(checks: Checks, draw: Draw) -> int | None:
+    if draw.rule == UNICORN and draw.count:
+        assert draw.output is not None
+        assert draw.delay_log2 is not None
+        checks.check(
+            "the delay function's output is proven",
+            vdf_verify(vdf_input(draw), draw.output, draw.proof, draw.delay_log2),
+            f"Pietrzak proof of 2^{draw.delay_log2} squarings over the day's count and root",
+        )
+    index = winning_index(draw)
+    if index is None:
+        note("no ballots: no index and no winner")
+        checks.check("the winning index", draw.index is None, "null, as a day without ballots")
+    else:
+        checks.check("the winning index", index == draw.index, f"the rule gives {index}")
+    return index
+
+
+def check_record(checks: Checks, draw: Draw) -> None:
+    recomputed = record_hash(draw)
+    checks.check("the record hash", recomputed == draw.record_hash, f"recomputed {recomputed}")
+
+
+def ballot_ids(base: str, draw: Draw) -> Iterator[str]:
+    """The day's ids page by page; the paging itself must make progress and stop."""
+    after = ""
+    most_pages = draw.count // PAGE + 1
+    for _ in range(most_pages):
+        query = urllib.parse.urlencode({"limit": PAGE, **({"after": after} if after else {})})
+        page = get_json(f"{base}/draws/{draw.date}/ballots?{query}")
+        items, next_after = field(page, "items"), field(page, "next_after")
+        if not isinstance(items, list) or not all(
+            isinstance(item, str) and UUID_TEXT.fullmatch(item) for item in items
+        ):
+            raise Refused("a page of ballot ids is not a list of canonical UUIDs")
+        if next_after is None:
+            yield from items
+            return
+        if len(items) != PAGE or next_after != items[-1]:
+            raise Refused(f"a page that is not the last must hold {PAGE} ids and end at next_after")
+        yield from items
+        after = next_after
+    raise Refused(f"the ballot list goes on past {most_pages} pages for {draw.count} ballots")
+
+
+def verify_day(checks: Checks, base: str, draw: Draw) -> None:
+    index = check_winner(checks, draw)
     builder = RootBuilder()
     count = 0
     previous = b""
     in_order = True
     winner_id = None
-    index = winning_index(draw)
-    for ballot_id in ballot_ids(base, draw["date"]):
+    for ballot_id in ballot_ids(base, draw):
         raw = uuid.UUID(ballot_id).bytes
         in_order = in_order and raw > previous
         previous = raw
@@ -194,41 +459,255 @@ def verify_day(checks: Checks, base: str, draw: dict[str, Any]) -> None:
         count += 1
     root = builder.root().hex()
     checks.check("the ballot ids are in canonical order, each once", in_order)
-    checks.check("the ballot count", count == draw["ballot_count"], f"{count} ids listed")
-    checks.check("the Merkle root", root == draw["merkle_root"], f"recomputed {root}")
-    checks.check("the winning index", index == draw["winning_index"], f"HMAC rule gives {index}")
+    checks.check("the ballot count", count == draw.count, f"{count} ids listed")
+    checks.check("the Merkle root", root == draw.root, f"recomputed {root}")
     checks.check(
         "the winning ballot",
-        winner_id == draw["winning_ballot_id"],
-        f"the ballot at index {index} is {winner_id}",
+        winner_id == draw.winner,
+        f"the ballot at index {index} is {winner_id}" if index is not None else "none",
     )
 
 
-def verify_ballot(checks: Checks, base: str, draw: dict[str, Any], ballot_id: str) -> None:
+def verify_ballot(checks: Checks, base: str, draw: Draw, ballot_id: str) -> None:
     def proven_index(of: str) -> int | None:
         try:
-            proof = get_json(f"{base}/draws/{draw['date']}/ballots/{of}/proof")
-        except urllib.error.HTTPError as exc:
-            print(f"     {of}: HTTP {exc.code} {exc.read().decode(errors='replace')}")
+            proof = get_json(f"{base}/draws/{draw.date}/ballots/{of}/proof")
+        except Unusable as exc:
+            note(str(exc))
             return None
-        path = [bytes.fromhex(sibling) for sibling in proof["path"]]
-        root = path_root(leaf_hash(of), proof["leaf_index"], draw["ballot_count"], path)
-        ok = root is not None and root.hex() == draw["merkle_root"]
-        return proof["leaf_index"] if ok else None
+        if text(proof, "ballot_id", UUID_TEXT) != of or text(proof, "date", DATE) != draw.date:
+            raise Refused(f"the proof asked for {of} is another ballot's or another day's")
+        if integer(proof, "ballot_count") != draw.count:
+            raise Refused("the proof's ballot_count is not the draw's")
+        if text(proof, "merkle_root", HEX64) != draw.root:
+            raise Refused("the proof's merkle_root is not the draw's")
+        leaf_index = integer(proof, "leaf_index")
+        path = field(proof, "path")
+        if not isinstance(path, list) or not all(
+            isinstance(s, str) and HEX64.fullmatch(s) for s in path
+        ):
+            raise Refused("the proof's path is not a list of 64-hex-digit hashes")
+        siblings = [bytes.fromhex(sibling) for sibling in path]
+        root = path_root(leaf_hash(of), leaf_index, draw.count, siblings)
+        return leaf_index if root is not None and root.hex() == draw.root else None
 
-    index = winning_index(draw)
-    checks.check("the winning index", index == draw["winning_index"], f"HMAC rule gives {index}")
+    if not UUID_TEXT.fullmatch(ballot_id):
+        ballot_id = str(uuid.UUID(ballot_id))
+    index = check_winner(checks, draw)
     leaf_index = proven_index(ballot_id)
     checks.check(
         f"ballot {ballot_id} is in the draw",
         leaf_index is not None,
         f"its path leads to the Merkle root from index {leaf_index}",
     )
-    if draw["winning_ballot_id"] is not None:
+    if draw.count:
         checks.check(
             "the winning ballot sits at the winning index",
-            proven_index(draw["winning_ballot_id"]) == index,
+            draw.winner is not None and proven_index(draw.winner) == index,
         )
+
+
+def check_chain(checks: Checks, base: str, draw: Draw, links: int) -> None:
+    current = draw
+    for _ in range(links):
+        if current.previous_date is None:
+            note(f"the chain starts at {current.date} (height 0)")
+            return
+        previous = Draw(get_json(f"{base}/draws/{current.previous_date}"), current.previous_date)
+        if previous.state != "drawn":
+            raise Refused(f"the chain links {current.date} to {previous.date}, not drawn")
+        checks.check(
+            f"the chain link {current.date} -> {previous.date}",
+            record_hash(previous) == previous.record_hash == current.previous_hash
+            and previous.height == current.height - 1,
+            f"height {previous.height}, record hash {previous.record_hash}",
+        )
+        current = previous
+
+
+def check_beacon(checks: Checks, draw: Draw, beacon_url: str | None, required: bool) -> None:
+    if draw.beacon_round is None:
+        if required:
+            checks.check("a beacon round was mixed in", False, "the day was drawn without one")
+        else:
+            note("no public-randomness beacon was mixed into this draw")
+        return
+    assert draw.beacon_delay is not None
+    if beacon_url is None:
+        chain, source = QUICKNET, "drand quicknet (built in; --beacon-url for another beacon)"
+    else:
+        chain, source = get_json(f"{beacon_url.rstrip('/')}/info"), beacon_url
+    genesis, period = field(chain, "genesis_time"), field(chain, "period")
+    public_key = field(chain, "public_key")
+    if type(genesis) is not int or type(period) is not int or period < 1:
+        raise Unusable("the beacon's /info has no integer genesis_time and period")
+    note(f"beacon: {source}")
+    closes = _day_close(draw)
+    after = closes + draw.beacon_delay
+    expected = max(1, -(-(after - genesis) // period) + 1)
+    checks.check(
+        "the beacon round is the one the rule fixes",
+        draw.beacon_round == expected,
+        f"the first round {draw.beacon_delay} s after the close is {expected}",
+    )
+    signature = bytes.fromhex(draw.beacon_signature)
+    checks.check(
+        "the beacon randomness is SHA-256 of its signature",
+        hashlib.sha256(signature).hexdigest() == draw.beacon,
+    )
+    valid = bls_valid(str(public_key), draw.beacon_round, signature)
+    if valid is None:
+        note(
+            "the beacon's BLS signature is NOT checked: that needs the py_ecc package "
+            "(pip install py_ecc); every other check ran"
+        )
+    else:
+        checks.check(f"the beacon's BLS signature of round {draw.beacon_round}", valid)
+    if beacon_url is not None:
+        value = get_json(f"{beacon_url.rstrip('/')}/public/{draw.beacon_round}")
+        checks.check(
+            f"beacon round {draw.beacon_round} is what the beacon published",
+            str(field(value, "randomness")).lower() == draw.beacon,
+        )
+
+
+def _day_close(draw: Draw) -> int:
+    """The draw's closes_at, which must be the midnight that ends its date, as a timestamp."""
+    try:
+        closes = datetime.fromisoformat(str(draw.closes_at))
+    except ValueError:
+        raise Refused(f"closes_at is not an ISO 8601 time: {draw.closes_at!r}") from None
+    next_day = (datetime.fromisoformat(draw.date) + timedelta(days=1)).date()
+    if closes.tzinfo is None or closes.time() != time(0) or closes.date() != next_day:
+        raise Refused(f"closes_at {draw.closes_at} is not the midnight that ends {draw.date}")
+    return int(closes.timestamp())
+
+
+def bls_valid(public_key: str, round_: int, signature: bytes) -> bool | None:
+    """drand's unchained G1 scheme: e(signature, g2) == e(H(SHA-256(round)), public key).
+
+    None when py_ecc, the one package this needs, is not installed.
+    """
+    try:
+        from py_ecc.bls.hash_to_curve import hash_to_G1
+        from py_ecc.bls.point_compression import decompress_G1, decompress_G2
+        from py_ecc.bls.typing import G1Compressed, G2Compressed
+        from py_ecc.optimized_bls12_381 import (
+            FQ12,
+            G2,
+            curve_order,
+            final_exponentiate,
+            is_inf,
+            multiply,
+            neg,
+            pairing,
+        )
+    except ImportError:
+        return None
+    try:
+        key = bytes.fromhex(public_key)
+        if len(key) != 96:
+            return False
+        point = decompress_G1(G1Compressed(int.from_bytes(signature, "big")))
+        halves = (int.from_bytes(key[:48], "big"), int.from_bytes(key[48:], "big"))
+        key_point = decompress_G2(G2Compressed(halves))
+    except ValueError:
+        return False
+    if not is_inf(multiply(point, curve_order)):  # not in the prime-order subgroup
+        return False
+    message = hashlib.sha256(round_.to_bytes(8, "big")).digest()
+    hashed = hash_to_G1(message, BLS_DST, hashlib.sha256)  # type: ignore[arg-type]
+    product = pairing(key_point, hashed, final_exponentiate=False) * pairing(
+        neg(G2), point, final_exponentiate=False
+    )
+    return bool(final_exponentiate(product) == FQ12.one())
+
+
+# --- What earlier runs saw ----------------------------------------------------------------
+
+
+class Record:
+    """--record FILE: what was seen, by day; a later answer must not contradict it."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.days: dict[str, dict[str, Any]] = {}
+        if path is not None and path.exists():
+            try:
+                kept = json.loads(path.read_text())
+            except (OSError, ValueError) as exc:
+                raise Unusable(f"the record {path} cannot be read: {exc}") from None
+            if not isinstance(kept, dict):
+                raise Unusable(f"the record {path} is not a JSON object")
+            self.days = kept
+
+    def see(self, checks: Checks, date: str, **values: Any) -> None:
+        kept = self.days.setdefault(date, {})
+        for name, value in values.items():
+            if name in kept and kept[name] != value:
+                checks.check(
+                    f"{date}'s {name} is what an earlier run saw",
+                    False,
+                    f"kept {json.dumps(kept[name])[:80]}, now {json.dumps(value)[:80]}",
+                )
+            kept.setdefault(name, value)
+
+    def save(self) -> None:
+        if self.path is not None:
+            self.path.write_text(json.dumps(self.days, indent=1, sort_keys=True) + "\n")
+
+
+def record_open_days(checks: Checks, record: Record, base: str) -> None:
+    """Each open day's policy, as /lotteries shows it before the day's draw."""
+    days = get_json(f"{base}/lotteries")
+    if not isinstance(days, list):
+        raise Unusable("/lotteries did not answer a list")
+    for day in days:
+        date = text(day, "date", DATE)
+        record.see(
+            checks,
+            date,
+            rule=field(day, "rule"),
+            closes_at=field(day, "closes_at"),
+            beacon_delay_seconds=optional_integer(day, "beacon_delay_seconds"),
+            vdf_delay_log2=optional_integer(day, "vdf_delay_log2"),
+            seed_commitment=optional_text(day, "seed_commitment", HEX64),
+        )
+
+
+def record_draw(checks: Checks, record: Record, draw: Draw) -> None:
+    record.see(
+        checks,
+        draw.date,
+        ballot_count=draw.count,
+        merkle_root=draw.root,
+        rule=draw.rule,
+        closes_at=draw.closes_at,
+    )
+    if draw.state != "drawn":
+        return
+    record.see(
+        checks,
+        draw.date,
+        vdf_delay_log2=draw.delay_log2,
+        beacon_delay_seconds=draw.beacon_delay,
+        seed_commitment=draw.commitment or None,
+        record_hash=draw.record_hash,
+    )
+
+
+# --- The command --------------------------------------------------------------------------
+
+
+def _power(value: int) -> str:
+    return f"2^{value.bit_length() - 1}" if value > 0 and value & (value - 1) == 0 else str(value)
+
+
+def _delay(value: str) -> int:
+    match = re.fullmatch(r"\s*2\s*\^\s*(\d{1,2})\s*|\s*(\d{1,20})\s*", value)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a number of squarings, e.g. 2^27")
+    return 1 << int(match[1]) if match[1] else int(match[2])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,22 +715,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("base_url", help="the lottery API, e.g. http://localhost:8000")
     parser.add_argument("date", help="the lottery day, YYYY-MM-DD")
     parser.add_argument("--ballot", help="check only this ballot's inclusion proof")
-    parser.add_argument("--commitment", help="the seed commitment you saw before the day")
+    parser.add_argument("--min-delay", type=_delay, default=DEFAULT_MIN_DELAY)
+    parser.add_argument("--commitment", help="hmac-sha256 days: the commitment seen before")
+    parser.add_argument("--chain", type=int, default=0, metavar="N")
+    parser.add_argument("--record", type=Path, metavar="FILE")
     parser.add_argument("--beacon-url", help="re-read the beacon round from this drand URL")
+    parser.add_argument("--require-beacon", action="store_true")
     args = parser.parse_args(argv)
+    if not DATE.fullmatch(args.date):
+        parser.error(f"{args.date!r} is not a date (YYYY-MM-DD)")
+    if args.ballot is not None:
+        try:
+            uuid.UUID(args.ballot)
+        except ValueError:
+            parser.error(f"{args.ballot!r} is not a ballot id (a UUID)")
     base = args.base_url.rstrip("/")
     checks = Checks()
     try:
-        draw = get_json(f"{base}/draws/{args.date}")
-        print(f"     draw of {draw['date']}: {draw['ballot_count']} ballots")
-        check_seed(checks, draw, args.commitment)
-        check_beacon(checks, draw, args.beacon_url)
+        record = Record(args.record)
+        if args.record is not None:
+            record_open_days(checks, record, base)
+        draw = Draw(get_json(f"{base}/draws/{args.date}"), args.date)
+        if args.record is not None:
+            record_draw(checks, record, draw)
+            record.save()
+        print(f"     draw of {draw.date}: {draw.count} ballots, rule {draw.rule}")
+        if draw.state == "drawing":
+            note(f"closed with {draw.count} ballots, Merkle root {draw.root}")
+            print("not drawn yet: its delay function is still running; try again later")
+            return 2 if not checks.failed else 1
+        check_policy(checks, draw, args.min_delay, args.commitment)
+        check_beacon(checks, draw, args.beacon_url, args.require_beacon)
         if args.ballot:
             verify_ballot(checks, base, draw, args.ballot)
         else:
             verify_day(checks, base, draw)
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
-        print(f"cannot read the draw: {exc}", file=sys.stderr)
+        check_record(checks, draw)
+        check_chain(checks, base, draw, args.chain)
+    except Refused as exc:
+        checks.check("the answer is in canonical form", False, str(exc))
+    except Unusable as exc:
+        print(f"cannot check the draw: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        print(f"cannot check the draw: unexpected answer ({exc!r})", file=sys.stderr)
         return 2
     print("all checks passed" if not checks.failed else f"{checks.failed} check(s) FAILED")
     return 1 if checks.failed else 0

@@ -23,6 +23,8 @@ PASSWORD = "correct-horse-battery-staple"
 def _fast_hashing_and_clean_cache(settings):
     # PBKDF2's production cost would dominate the suite; the hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Days created by a test publish a delay of 2**8 squarings: milliseconds, the same code.
+    settings.LOTTERY_VDF_DELAY_LOG2 = 8
     cache.clear()
     rendered_results_forget()  # the per-process caches of drawn results: each test's own
     yield

@@ -1,5 +1,3 @@
-import hashlib
-import hmac
 import math
 import secrets
 from collections import Counter
@@ -12,8 +10,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ballots.models import Ballot, Lottery
+from draws import vdf
 from draws.models import Draw
-from draws.selectors import ballot_pick
 from draws.services import lottery_draw, lottery_draw_closed
 from tests.conftest import D, on, submit, the_day_after
 
@@ -202,26 +200,30 @@ def test_the_draw_command_draws_one_given_day(ballots_on, capsys):
     assert list(Draw.objects.values_list("lottery__date", flat=True)) == [the_day_after(D)]
 
 
-def test_the_pick_streams_the_day_once_and_takes_no_random_number_but_the_seed(ballots_on):
+def test_the_draw_streams_the_day_once_and_takes_no_random_number(ballots_on):
     ballots_on(D, 6)
-    lottery = Lottery.objects.get(date=D)
-    spy = mock.patch("secrets.randbelow", side_effect=AssertionError("the seed decides"))
-    with CaptureQueriesContext(connection) as queries, spy:
-        pick = ballot_pick(lottery=lottery)
+    spy = mock.patch("secrets.randbelow", side_effect=AssertionError("the ballots decide"))
+    with on(the_day_after(D)), CaptureQueriesContext(connection) as queries, spy:
+        draw = lottery_draw(lottery_date=D)
 
-    in_id_order = sorted(Ballot.objects.filter(lottery=lottery).values_list("id", flat=True))
-    assert pick.ballot_count == 6
-    assert pick.winning_index is not None
-    assert pick.winning_ballot_id == in_id_order[pick.winning_index]
-    # The whole winner rule, recomputed from the public values alone.
-    message = f"{D}|6|{pick.merkle_root.hex()}".encode()
-    digest = hmac.new(bytes(lottery.seed), message, hashlib.sha256).digest()
-    assert pick.winning_index == int.from_bytes(digest, "big") % 6
+    in_id_order = sorted(Ballot.objects.filter(lottery__date=D).values_list("id", flat=True))
+    assert draw.ballot_count == 6
+    assert draw.winning_index is not None
+    assert draw.winning_ballot_id == in_id_order[draw.winning_index]
+    # The whole winner rule, recomputed from the public values alone: the delay function's
+    # input from the day, count and root; its proven output; the index from the output.
+    x = vdf.input_element(f"{vdf.RULE}|{D}|6|{draw.merkle_root}|8")
+    y = int(draw.vdf_output, 16)
+    proof = bytes(draw.vdf_proof)
+    mus = [int.from_bytes(proof[i : i + 256], "big") for i in range(0, len(proof), 256)]
+    assert vdf.verify(x, y, mus, 8)
+    assert draw.winning_index == vdf.winner_index(output=y, count=6)
     # One ordered pass over the index (on PostgreSQL a server-side cursor that Django does
     # not log), then one look-up; never sorted randomly, never an OFFSET walk.
     sqls = [query["sql"].upper() for query in queries.captured_queries]
-    assert 1 <= len(sqls) <= 2
-    assert all("ORDER BY" in sql and "RANDOM" not in sql and "OFFSET" not in sql for sql in sqls)
+    ordered = [sql for sql in sqls if 'FROM "BALLOTS_BALLOT"' in sql or "BALLOTS_BALLOT " in sql]
+    assert 1 <= len(ordered) <= 2
+    assert not [sql for sql in sqls if "RANDOM()" in sql or " OFFSET " in sql]
 
 
 def chi_square_p_value_3_dof(statistic: float) -> float:
@@ -230,22 +232,22 @@ def chi_square_p_value_3_dof(statistic: float) -> float:
     return math.erfc(math.sqrt(x / 2)) + math.sqrt(2 * x / math.pi) * math.exp(-x / 2)
 
 
-def test_every_ballot_wins_with_the_same_frequency(ballots_on):
-    ids = ballots_on(D, 4)
-    lottery = Lottery.objects.get(date=D)
+def test_every_ballot_wins_with_the_same_frequency():
+    # The rule end to end over 4,000 ballot sets of four: the day's statement hashed into
+    # the group, the delay function (a short delay: the same code), the index from its output.
     draws = 4000
 
-    def draw_with_a_new_seed() -> str:
-        lottery.seed = secrets.token_bytes(32)  # what each new lottery day is given
-        return str(ballot_pick(lottery=lottery).winning_ballot_id)
+    def winner_of(root: str) -> int:
+        x = vdf.input_element(f"{vdf.RULE}|{D}|4|{root}|1")
+        return vdf.winner_index(output=vdf.evaluate(x, 1).output, count=4)
 
-    wins = Counter(draw_with_a_new_seed() for _ in range(draws))
+    wins = Counter(winner_of(secrets.token_hex(32)) for _ in range(draws))
 
-    expected = draws / len(ids)
-    statistic = sum((wins[i] - expected) ** 2 / expected for i in ids)
+    expected = draws / 4
+    statistic = sum((wins[i] - expected) ** 2 / expected for i in range(4))
     # Rejecting a fair draw by chance here has probability below one in a million.
     assert chi_square_p_value_3_dof(statistic) > 1e-6, wins
-    assert set(wins) == set(ids)
+    assert set(wins) == {0, 1, 2, 3}
 
 
 def test_the_fairness_check_would_catch_a_biased_draw():
@@ -263,5 +265,7 @@ def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments():
 
     window = Lottery.objects.filter(date__gte=D).order_by("date")
     assert [lottery.date for lottery in window] == [D + timedelta(n) for n in range(7)]
-    assert all(len(lottery.seed_commitment) == 64 for lottery in window)
-    assert len({lottery.seed_commitment for lottery in window}) == 7
+    # Each day's policy is fixed before it opens: the rule and its delay.
+    assert {(lottery.rule, lottery.vdf_delay_log2) for lottery in window} == {
+        (Lottery.Rule.UNICORN, 8)
+    }

@@ -14,6 +14,7 @@ import pytest
 from django.db.models import F
 
 from ballots.models import Ballot, Lottery
+from draws import vdf
 from draws.models import Draw
 from draws.services import lottery_draw
 from tests.conftest import D, forget_rendered_results, on, submit, the_day_after
@@ -24,9 +25,13 @@ VERIFIER = ROOT / "scripts" / "verify_draw.py"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+FLOOR = ["--min-delay", "2^8"]
+
+
 def verify(live_server, *args: str) -> subprocess.CompletedProcess[str]:
+    """The verifier on day D; test days publish a delay of 2^8, below the default floor."""
     return subprocess.run(  # noqa: S603 - our own script, no shell
-        [sys.executable, "-I", "-S", str(VERIFIER), live_server.url, str(D), *args],
+        [sys.executable, "-I", "-S", str(VERIFIER), live_server.url, str(D), *FLOOR, *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -34,8 +39,11 @@ def verify(live_server, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def drawn_day(client, user, n: int) -> tuple[Draw, str]:
-    """Day D with ``n`` ballots, drawn; also the commitment /lotteries showed before them."""
+def drawn_day(client, user, n: int, rule: str = Lottery.Rule.UNICORN) -> tuple[Draw, str | None]:
+    """Day D with ``n`` ballots, drawn under ``rule``; also the seed commitment /lotteries
+    showed before them (hmac-sha256 days, which are created before the third round)."""
+    if rule == Lottery.Rule.HMAC:
+        Lottery.objects.create(date=D, rule=rule, vdf_delay_log2=None)
     with on(D):
         commitment = client.get("/lotteries").json()[0]["seed_commitment"]
     lottery = Lottery.objects.get(date=D)
@@ -46,7 +54,21 @@ def drawn_day(client, user, n: int) -> tuple[Draw, str]:
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 1000])
 def test_the_verifier_recomputes_every_days_draw(live_server, client, user, n):
-    draw, commitment = drawn_day(client, user, n)
+    draw, _ = drawn_day(client, user, n)
+
+    result = verify(live_server)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all checks passed" in result.stdout
+    assert "OK   the delay is at least 2^8 squarings: 2^8 squarings" in result.stdout
+    assert draw.ballot_count == n
+    assert (draw.winning_ballot_id is None) == (n == 0)
+
+
+@pytest.mark.parametrize("n", [0, 3, 1000])
+def test_old_draws_still_verify_under_the_hmac_rule(live_server, client, user, n):
+    draw, commitment = drawn_day(client, user, n, rule=Lottery.Rule.HMAC)
+    assert commitment is not None
 
     result = verify(live_server, "--commitment", commitment)
 
@@ -79,9 +101,17 @@ def test_a_proof_fails_for_a_ballot_of_another_day(live_server, client, user, au
     assert client.get(f"/draws/{D}/ballots/{other_day}/proof").status_code == 404
 
 
-def _alter_seed(draw: Draw) -> str:
-    Lottery.objects.filter(pk=draw.lottery_id).update(seed=secrets.token_bytes(32))
-    return "FAIL the seed matches its commitment"
+def _alter_the_output(draw: Draw) -> str:
+    y = (int(draw.vdf_output, 16) * 4) % vdf.N
+    Draw.objects.filter(pk=draw.pk).update(vdf_output=vdf.element_hex(vdf.normalize(y)))
+    return "FAIL the delay function's output is proven"
+
+
+def _alter_one_proof_element(draw: Draw) -> str:
+    proof = bytearray(draw.vdf_proof)
+    proof[255] ^= 2  # the first element's last bit but one
+    Draw.objects.filter(pk=draw.pk).update(vdf_proof=bytes(proof))
+    return "FAIL the delay function's output is proven"
 
 
 def _alter_one_ballot_id(draw: Draw) -> str:
@@ -112,7 +142,14 @@ def _alter_the_winner(draw: Draw) -> str:
 
 @pytest.mark.parametrize(
     "alter",
-    [_alter_seed, _alter_one_ballot_id, _alter_the_count, _alter_the_root, _alter_the_winner],
+    [
+        _alter_the_output,
+        _alter_one_proof_element,
+        _alter_one_ballot_id,
+        _alter_the_count,
+        _alter_the_root,
+        _alter_the_winner,
+    ],
 )
 def test_the_verifier_fails_when_the_database_is_altered(live_server, client, user, alter):
     draw, _ = drawn_day(client, user, 1000)
@@ -144,9 +181,22 @@ def test_the_winners_proof_checks_the_winner_without_the_list(live_server, clien
     assert "FAIL the winning ballot sits at the winning index" in result.stdout
 
 
+def test_an_old_days_seed_is_revealed_only_after_its_draw(live_server, client, user):
+    draw, _ = drawn_day(client, user, 20, rule=Lottery.Rule.HMAC)
+    assert verify(live_server).returncode == 0
+
+    Lottery.objects.filter(pk=draw.lottery_id).update(seed=secrets.token_bytes(32))
+    forget_rendered_results()
+    result = verify(live_server)
+
+    assert result.returncode == 1
+    assert "FAIL the seed matches its commitment" in result.stdout
+
+
 def test_the_commitment_is_public_before_the_first_ballot_and_the_seed_only_after_the_draw(
     client, auth_client
 ):
+    Lottery.objects.create(date=D, rule=Lottery.Rule.HMAC, vdf_delay_log2=None)
     with on(D):
         before = client.get("/lotteries")
         commitment = before.json()[0]["seed_commitment"]

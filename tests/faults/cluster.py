@@ -39,6 +39,7 @@ SCALED = {
     "CELERY_VISIBILITY_TIMEOUT": "10",  # 300
     "DATABASE_CONNECT_TIMEOUT": "2",  # 5 (libpq's minimum is 2)
     "DATABASE_POOL_TIMEOUT": "2",  # 10
+    "LOTTERY_VDF_DELAY_LOG2": "12",  # 27: the same two-step draw, in milliseconds
 }
 
 

@@ -2,13 +2,16 @@
 
 import os
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
+from ballots.models import Lottery
+from draws import vdf
 from draws.services import lottery_draw_closed
 from lottery_app.celery import app as celery_app
 from tests.conftest import D, on, the_day_after
@@ -88,3 +91,22 @@ def test_the_healthcheck_command_finds_a_beat_that_stopped_writing(tmp_path):
     os.utime(schedule.with_suffix(".db"), (old, old))
     with pytest.raises(CommandError, match="700 s ago"):
         call_command("healthcheck", "--beat-schedule", str(schedule), "--max-age", "600")
+
+
+@pytest.mark.django_db
+def test_draws_allows_a_day_the_time_its_published_delay_takes(client, ballots_on, settings):
+    # A day of the production delay (2^27) is still drawing well past the plain grace: not
+    # overdue until the grace plus what 2^27 squarings may take here (vdf.seconds_bound).
+    settings.LOTTERY_DRAW_GRACE_MINUTES = 10
+    ballots_on(D, 1)
+    Lottery.objects.filter(date=D).update(vdf_delay_log2=27)
+    allowance = timedelta(minutes=10, seconds=vdf.seconds_bound(27))
+    midnight = datetime.combine(the_day_after(D), datetime.min.time(), tzinfo=UTC)
+    assert allowance > timedelta(minutes=15)  # the delay counts, whatever the backend
+
+    with time_machine.travel(midnight + allowance - timedelta(seconds=5), tick=False):
+        assert client.get("/health/draws").status_code == 200
+    with time_machine.travel(midnight + allowance + timedelta(seconds=5), tick=False):
+        response = client.get("/health/draws")
+    assert response.status_code == 503
+    assert str(D) in response.json()["overdue"]

@@ -86,8 +86,9 @@ def test_log_format_json_makes_every_line_json_and_a_typo_stops_the_process(tmp_
 
     assert result.returncode == 0, result.stderr
     entries = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
-    assert [e["logger"] for e in entries] == ["draws.services"]
-    assert "no ballots, no winner" in entries[0]["message"]
+    assert [e["logger"] for e in entries] == ["draws.services", "draws.services"]
+    assert "Closed the lottery" in entries[0]["message"]
+    assert "no ballots, no winner" in entries[1]["message"]
 
     typo = run_manage("check", env={"LOG_FORMAT": "jsno"})
     assert typo.returncode != 0

@@ -1,0 +1,423 @@
+"""scripts/verify_draw.py against a cheating server: a relay of the test's own that rewrites
+the live server's real answers, as an operator in control of the API could.
+
+Each case is a way to name another winner, hide a ballot, or hang or crash the verifier; the
+verifier must answer 1 (a check failed) or 2 (the answer cannot be used), print no
+traceback, and finish within its timeout.
+"""
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from ballots.models import Ballot, Lottery
+from draws import vdf
+from tests.conftest import D, on, the_day_after
+from tests.draws.test_verifiable import VERIFIER, drawn_day
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Rewrite = Callable[[str, Any], Any]
+
+
+class Answer(Exception):
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status, self.body = status, body
+
+
+class CheatingServer:
+    """Relays GET requests to the real server and passes each JSON answer through ``rewrite``."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.rewrite: Rewrite = lambda path, answer: answer
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                try:
+                    with urllib.request.urlopen(relay.upstream + self.path) as response:  # noqa: S310 - the test's own server
+                        status, body = response.status, response.read()
+                except urllib.error.HTTPError as exc:
+                    status, body = exc.code, exc.read()
+                try:
+                    answer = relay.rewrite(urlsplit(self.path).path, json.loads(body))
+                    body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                except Answer as forced:
+                    status, body = forced.status, forced.body
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "CheatingServer":
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def cheat(live_server) -> Iterator[CheatingServer]:
+    with CheatingServer(live_server.url) as server:
+        yield server
+
+
+def run(server: CheatingServer, *args: str, day: str = str(D)) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(  # noqa: S603 - our own script, no shell
+        [sys.executable, "-I", "-S", str(VERIFIER), server.url, day, "--min-delay", "2^8", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    return result
+
+
+def on_draw(change: Callable[[dict[str, Any]], None]) -> Rewrite:
+    def rewrite(path: str, answer: Any) -> Any:
+        if path.startswith("/draws/") and path.count("/") == 2 and isinstance(answer, dict):
+            change(answer)
+        return answer
+
+    return rewrite
+
+
+def winner_for(draw: dict[str, Any], index: int) -> str:
+    ids = sorted(Ballot.objects.filter(lottery__date=D).values_list("id", flat=True))
+    return str(ids[index])
+
+
+def recomputed_winner(answer: dict[str, Any]) -> None:
+    """What a cheat does after changing an input: recompute the index and winner from it."""
+    y = int(answer["vdf_output"], 16)
+    count = answer["ballot_count"]
+    answer["winning_index"] = vdf.winner_index(output=y, count=int(count))
+    answer["winning_ballot_id"] = winner_for(answer, answer["winning_index"])
+
+
+@pytest.fixture
+def day(client, user):
+    draw, _ = drawn_day(client, user, 60)
+    return draw
+
+
+def test_the_honest_server_passes_through_the_relay(cheat, day):
+    result = run(cheat)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all checks passed" in result.stdout
+
+
+@pytest.mark.parametrize("spelling", [83.0, "83", True, -1, 83.5])
+def test_a_count_that_is_not_a_json_integer_is_refused(cheat, day, spelling):
+    def change(answer: dict[str, Any]) -> None:
+        answer["ballot_count"] = spelling if spelling != 83.0 else float(answer["ballot_count"])
+
+    cheat.rewrite = on_draw(change)
+    result = run(cheat)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL the answer is in canonical form: ballot_count must be a JSON integer" in (
+        result.stdout
+    )
+
+
+@pytest.mark.parametrize("suffix", ["/", "//", "///", "////", " ", "T00:00"])
+def test_another_spelling_of_the_date_is_refused(cheat, day, suffix):
+    cheat.rewrite = on_draw(lambda answer: answer.update(date=answer["date"] + suffix))
+    result = run(cheat)
+    assert result.returncode == 1, result.stdout
+    assert "FAIL the answer is in canonical form: date is not in its canonical form" in (
+        result.stdout
+    )
+
+
+def test_another_days_draw_is_refused_for_the_day_asked(cheat, client, user):
+    drawn_day(client, user, 10)
+    cheat.rewrite = on_draw(lambda answer: None)
+    result = run(cheat, day=str(the_day_after(D)))  # the relay serves D's draw below
+    assert result.returncode == 2  # the day asked is not drawn: the server's 404
+
+    def serve_d_for_any_day(path: str, answer: Any) -> Any:
+        if path == f"/draws/{the_day_after(D)}":
+            with urllib.request.urlopen(f"{cheat.upstream}/draws/{D}") as response:  # noqa: S310 - the test's own server
+                raise Answer(200, response.read())
+        return answer
+
+    cheat.rewrite = serve_d_for_any_day
+    result = run(cheat, day=str(the_day_after(D)))
+    assert result.returncode == 1
+    assert f"asked for the draw of {the_day_after(D)}, the server answered {D}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("merkle_root", "upper"),
+        ("record_hash", "upper"),
+        ("vdf_output", "upper"),
+        ("winning_ballot_id", "upper"),
+        ("winning_index", "float"),
+        ("vdf_delay_log2", "true"),
+        ("vdf_output", "N-y"),
+    ],
+)
+def test_each_field_has_one_canonical_form(cheat, day, name, value):
+    def change(answer: dict[str, Any]) -> None:
+        if value == "upper":
+            answer[name] = answer[name].upper()
+        elif value == "float":
+            answer[name] = float(answer[name])
+        elif value == "true":
+            answer[name] = True
+        else:  # the same class of Z_N^* / {1, -1}, spelled by its other representative
+            answer[name] = vdf.element_hex(vdf.N - int(answer[name], 16))
+
+    cheat.rewrite = on_draw(change)
+    result = run(cheat)
+    assert result.returncode == 1, result.stdout
+    assert "FAIL the answer is in canonical form" in result.stdout
+
+
+def test_a_ballot_check_needs_a_winner_on_a_day_with_ballots(cheat, day):
+    ballot = str(Ballot.objects.filter(lottery__date=D).first().pk)  # type: ignore[union-attr]
+    cheat.rewrite = on_draw(lambda answer: answer.update(winning_ballot_id=None))
+    result = run(cheat, "--ballot", ballot)
+    assert result.returncode == 1
+    assert "a winner, its index and a non-empty day go together" in result.stdout
+
+    cheat.rewrite = on_draw(
+        lambda answer: answer.update(winning_ballot_id=None, winning_index=None)
+    )
+    assert run(cheat, "--ballot", ballot).returncode == 1
+
+
+def test_a_repeating_next_after_cannot_hang_the_verifier(cheat, day):
+    def repeat(path: str, answer: Any) -> Any:
+        if path.endswith("/ballots"):
+            answer["next_after"] = answer["items"][0]  # never the last id: no progress
+        return answer
+
+    cheat.rewrite = repeat
+    result = run(cheat)
+    assert result.returncode == 1
+    assert "must hold 10000 ids and end at next_after" in result.stdout
+
+
+def test_endless_full_pages_stop_at_the_bound_the_count_gives(cheat, day):
+    page = [str(vdf_id) for vdf_id in sorted(Ballot.objects.values_list("id", flat=True))]
+    filler = (page * 200)[:10_000]
+
+    def endless(path: str, answer: Any) -> Any:
+        if path.endswith("/ballots"):
+            return {"items": filler, "next_after": filler[-1]}
+        return answer
+
+    cheat.rewrite = endless
+    result = run(cheat)
+    assert result.returncode == 1
+    assert "the ballot list goes on past 1 pages for 60 ballots" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (Answer(503, b'{"detail": "The database is unreachable; retry shortly."}'), "HTTP 503"),
+        (Answer(200, b"<html>not json</html>"), "did not answer JSON"),
+        (Answer(200, b'{"date": "x", "date": "y"}'), "duplicate keys"),
+        (Answer(200, b'{"ballot_count": NaN}'), "did not answer JSON"),
+        (Answer(200, b"[]"), "expected a JSON object"),
+        (Answer(200, b'{"date": "' + str(D).encode() + b'"}'), "has no 'rule' field"),
+    ],
+)
+def test_an_unusable_answer_ends_with_exit_2_and_its_reason(cheat, day, answer, expected):
+    def refuse(path: str, body: Any) -> Any:
+        raise answer
+
+    cheat.rewrite = refuse
+    result = run(cheat)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected in result.stderr
+    if answer.status == 503:
+        assert "The database is unreachable; retry shortly." in result.stderr
+
+
+def test_an_empty_day_prints_no_index_lines(cheat, client, user):
+    drawn_day(client, user, 0)
+    result = run(cheat)
+    assert result.returncode == 0, result.stdout
+    assert "None" not in result.stdout
+    assert "no ballots: no index and no winner" in result.stdout
+
+
+# --- What held before, and must keep holding ----------------------------------------------
+
+
+def on_ballots(change: Callable[[list[str]], list[str]]) -> Rewrite:
+    def rewrite(path: str, answer: Any) -> Any:
+        if path.endswith("/ballots"):
+            answer["items"] = change(answer["items"])
+        return answer
+
+    return rewrite
+
+
+@pytest.mark.parametrize(
+    ("change", "failure"),
+    [
+        (lambda ids: ids[1:], "FAIL the ballot count"),
+        (lambda ids: [ids[1], ids[0], *ids[2:]], "FAIL the ballot ids are in canonical order"),
+        (lambda ids: [ids[0], *ids[:-1]], "FAIL the ballot ids are in canonical order"),
+        (lambda ids: [*ids[:5], *ids[6:], ids[5]], "FAIL the ballot ids are in canonical order"),
+    ],
+    ids=["drop", "swap", "repeat", "move"],
+)
+def test_a_changed_ballot_list_fails(cheat, day, change, failure):
+    cheat.rewrite = on_ballots(change)
+    result = run(cheat)
+    assert result.returncode == 1
+    assert failure in result.stdout
+
+
+def test_the_next_index_fails(cheat, day):
+    def change(answer: dict[str, Any]) -> None:
+        answer["winning_index"] = (answer["winning_index"] + 1) % answer["ballot_count"]
+        answer["winning_ballot_id"] = winner_for(answer, answer["winning_index"])
+
+    cheat.rewrite = on_draw(change)
+    result = run(cheat)
+    assert result.returncode == 1
+    assert "FAIL the winning index" in result.stdout
+
+
+def test_a_flipped_proof_sibling_fails(cheat, day):
+    ballot = str(Ballot.objects.filter(lottery__date=D).first().pk)  # type: ignore[union-attr]
+
+    def flip(path: str, answer: Any) -> Any:
+        if path.endswith(f"/{ballot}/proof"):
+            sibling = answer["path"][0]
+            answer["path"][0] = sibling[:-1] + ("0" if sibling[-1] != "0" else "1")
+        return answer
+
+    cheat.rewrite = flip
+    result = run(cheat, "--ballot", ballot)
+    assert result.returncode == 1
+    assert f"FAIL ballot {ballot} is in the draw" in result.stdout
+
+
+def test_a_changed_seed_digit_fails_an_old_day(cheat, client, user):
+    drawn_day(client, user, 30, rule=Lottery.Rule.HMAC)
+
+    def change(answer: dict[str, Any]) -> None:
+        answer["seed"] = ("1" if answer["seed"][0] != "1" else "2") + answer["seed"][1:]
+
+    cheat.rewrite = on_draw(change)
+    result = run(cheat)
+    assert result.returncode == 1
+    assert "FAIL the seed matches its commitment" in result.stdout
+
+
+# --- The operator: it knows every ballot, the database and the seed before the close ------
+
+
+def test_a_cheaper_output_with_its_winner_recomputed_fails(cheat, day):
+    # Whoever skips the delay must make up y: here half the squarings, and the winner that
+    # follows from it. Without the true y the proof cannot be made, and the check fails.
+    def change(answer: dict[str, Any]) -> None:
+        x = vdf.input_element(
+            vdf.statement(lottery_date=D, count=60, root=answer["merkle_root"], delay_log2=8)
+        )
+        answer["vdf_output"] = vdf.element_hex(vdf.normalize(pow(x, 1 << 128, vdf.N)))
+        recomputed_winner(answer)
+
+    cheat.rewrite = on_draw(change)
+    result = run(cheat)
+    assert result.returncode == 1
+    assert "FAIL the delay function's output is proven" in result.stdout
+
+
+def test_a_shorter_delay_than_the_published_policy_fails(cheat, day, tmp_path):
+    record = tmp_path / "seen.json"
+    # Before the close an auditor recorded the day's policy (2^8); the cheat then serves a
+    # day drawn with a valid proof of a shorter delay, 2^4, and the winner it gives.
+    record.write_text(json.dumps({str(D): {"vdf_delay_log2": 8}}))
+
+    def shorter(answer: dict[str, Any]) -> None:
+        x = vdf.input_element(
+            vdf.statement(lottery_date=D, count=60, root=answer["merkle_root"], delay_log2=4)
+        )
+        evaluation = vdf.evaluate(x, 4)
+        answer["vdf_delay_log2"] = 4
+        answer["vdf_output"] = vdf.element_hex(evaluation.output)
+        answer["vdf_proof"] = [vdf.element_hex(mu) for mu in evaluation.proof]
+        recomputed_winner(answer)
+
+    cheat.rewrite = on_draw(shorter)
+    below_floor = run(cheat)
+    assert below_floor.returncode == 1
+    assert "FAIL the delay is at least 2^8 squarings: 2^4 squarings" in below_floor.stdout
+    # Even an auditor who accepts short delays sees that the policy was another.
+    contradicted = run(cheat, "--min-delay", "2^1", "--record", str(record))
+    assert contradicted.returncode == 1
+    assert f"FAIL {D}'s vdf_delay_log2 is what an earlier run saw: kept 8, now 4" in (
+        contradicted.stdout
+    )
+
+
+def test_a_root_changed_after_the_close_contradicts_the_record(cheat, client, user, tmp_path):
+    draw, _ = drawn_day(client, user, 12)
+    record = tmp_path / "seen.json"
+    assert run(cheat, "--record", str(record)).returncode == 0
+    kept = json.loads(record.read_text())[str(D)]
+    assert kept["merkle_root"] == draw.merkle_root
+    assert kept["record_hash"] == draw.record_hash
+
+    cheat.rewrite = on_draw(lambda answer: answer.update(merkle_root="0" * 64))
+    result = run(cheat, "--record", str(record))
+    assert result.returncode == 1
+    assert f"FAIL {D}'s merkle_root is what an earlier run saw" in result.stdout
+
+
+def test_the_chain_check_catches_a_rewritten_earlier_day(cheat, client, user, auth_client):
+    drawn_day(client, user, 5)  # D, height 0
+    later = the_day_after(D)
+    Ballot.objects.bulk_create(
+        [Ballot(user=user, lottery=Lottery.objects.get_or_create(date=later)[0]) for _ in range(3)]
+    )
+    from draws.services import lottery_draw
+
+    with on(the_day_after(later)):
+        lottery_draw(lottery_date=later)
+    honest = run(cheat, "--chain", "3", day=str(later))
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+    assert f"OK   the chain link {later} -> {D}" in honest.stdout
+    assert f"the chain starts at {D} (height 0)" in honest.stdout
+
+    # History rewritten: D's winner changed, and D's record hash recomputed to match it.
+    def rewrite_d(path: str, answer: Any) -> Any:
+        if path == f"/draws/{D}":
+            answer["winning_index"] = (answer["winning_index"] + 1) % 5
+        return answer
+
+    cheat.rewrite = rewrite_d
+    result = run(cheat, "--chain", "1", day=str(later))
+    assert result.returncode == 1
+    assert f"FAIL the chain link {later} -> {D}" in result.stdout
