@@ -31,6 +31,9 @@
   const HEX64 = /^[0-9a-f]{64}$/;
   const HEX512 = /^[0-9a-f]{512}$/;
   const HEX_BEACON = /^[0-9a-f]{2,128}$/;
+  const HEX_SIGNATURE = /^[0-9a-f]{96}$/; // a compressed BLS12-381 G1 point
+  // drand's quicknet, as verify_draw.py has it built in: the round the rule fixes needs these.
+  const QUICKNET = { genesis: 1692803367, period: 3 };
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
   const INTEGER = /^(?:0|[1-9][0-9]*)$/;
@@ -294,7 +297,11 @@
     }
     want(draw.beacon_round === null || isCount(draw.beacon_round), "beacon_round", "null or a JSON integer");
     want(draw.beacon_randomness === null || (typeof draw.beacon_randomness === "string" && HEX_BEACON.test(draw.beacon_randomness)), "beacon_randomness", "null or lowercase hex");
-    want((draw.beacon_round === null) === (draw.beacon_randomness === null), "beacon_randomness", "goes with beacon_round");
+    want(draw.beacon_signature === null || (typeof draw.beacon_signature === "string" && HEX_SIGNATURE.test(draw.beacon_signature)), "beacon_signature", "null or 96 lowercase hex digits");
+    want(draw.beacon_delay_seconds === null || isCount(draw.beacon_delay_seconds), "beacon_delay_seconds", "null or a JSON integer");
+    const roundNull = draw.beacon_round === null;
+    want(roundNull === (draw.beacon_randomness === null) && roundNull === (draw.beacon_signature === null), "beacon_signature", "goes with beacon_round and beacon_randomness");
+    want(roundNull === (draw.beacon_delay_seconds === null), "beacon_round", "drawn exactly when the day's policy has a beacon delay");
     want(isCount(draw.height), "height", "a JSON integer >= 0");
     want(draw.previous_date === null || (typeof draw.previous_date === "string" && DATE.test(draw.previous_date)), "previous_date", "null or YYYY-MM-DD");
     want(draw.previous_record_hash === null || hex64(draw.previous_record_hash), "previous_record_hash", "null or 64 lowercase hex digits");
@@ -480,8 +487,32 @@
     report.check("the ballot count", set.seen === draw.ballot_count, `${set.seen} ids listed`);
     report.check("the Merkle root", set.root === draw.merkle_root, `recomputed ${set.root}`);
     if (index !== null) report.check("the winning ballot", set.winner === draw.winning_ballot_id, `the ballot at index ${index} is ${set.winner}`);
-    if (draw.beacon_round !== null) report.info("beacon", `round ${draw.beacon_round} taken as published (scripts/verify_draw.py --beacon-url checks it)`);
+    await checkBeacon(draw, report);
     await checkChain(draw, report);
+  }
+
+  // The midnight that ends the draw's date, from its closes_at, as Unix seconds; or null.
+  function dayClose(draw) {
+    const match = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T00:00:00(?:\.0+)?(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(String(draw.closes_at));
+    const next = new Date(`${draw.date}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    if (!match || match[1] !== next.toISOString().slice(0, 10)) return null;
+    return Date.parse(String(draw.closes_at)) / 1000;
+  }
+
+  // A beacon round (docs/draw-rules.md, 4): the one the rule fixes from the close and the
+  // published delay, its randomness the hash of its signature. The BLS signature itself is
+  // left to verify_draw.py (with py_ecc), which says the same when it lacks that package.
+  async function checkBeacon(draw, report) {
+    if (draw.beacon_round === null) return;
+    const closes = dayClose(draw);
+    if (closes === null) throw new Unusable(`closes_at ${show(draw.closes_at)} is not the midnight that ends ${draw.date}`);
+    const after = closes + draw.beacon_delay_seconds;
+    const expected = Math.max(1, Math.ceil((after - QUICKNET.genesis) / QUICKNET.period) + 1);
+    report.check("the beacon round is the one the rule fixes", draw.beacon_round === expected, `the first round ${draw.beacon_delay_seconds} s after the close is ${expected}`);
+    const digest = hexOf(await sha256(bytesOfHex(draw.beacon_signature)));
+    report.check("the beacon randomness is SHA-256 of its signature", digest === draw.beacon_randomness, `SHA-256(signature) = ${digest}`);
+    report.info("the beacon's BLS signature", "not checked in the browser: verify_draw.py checks it (with the py_ecc package)");
   }
 
   // The index the ballot's proof puts it at, if the proof leads to the draw's root; else null.
@@ -516,6 +547,7 @@
     const draw = await readDraw(date, report);
     const index = await ruleIndex(draw, report, minDelay);
     if (index !== null) report.check("the winning index", index === draw.winning_index, `the ${draw.rule} rule gives ${index}`);
+    await checkBeacon(draw, report);
     await provenIndex(draw, id, report);
     if (draw.winning_ballot_id !== null) {
       if (id === draw.winning_ballot_id) report.info("this ballot won", `it sits at index ${draw.winning_index}`);
