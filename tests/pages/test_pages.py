@@ -16,10 +16,11 @@ from django.urls import URLPattern, get_resolver
 from accounts.models import User
 from ballots.calendar import lottery_today
 from ballots.models import Ballot
+from draws.models import Draw
 from draws.services import lottery_draw
 from lottery_app.middleware import uses_cookies
 from pages.urls import urlpatterns
-from tests.conftest import PASSWORD, D, on, the_day_after
+from tests.conftest import PASSWORD, D, forget_rendered_results, on, the_day_after
 
 pytestmark = pytest.mark.django_db
 
@@ -379,3 +380,15 @@ def test_the_winners_email_links_to_pages_that_open(
     for link in links:
         assert client.get(link).status_code == 200, link
     assert str(lottery_today())  # the clock is real again
+
+
+def test_a_day_still_drawing_shows_its_root_and_no_winner(client, two_days):
+    # What the page shows between the close and the delay function's end (draws.services).
+    Draw.objects.filter(lottery__date=D).update(
+        state=Draw.State.DRAWING, winning_ballot=None, winning_index=None, drawn_at=None
+    )
+    forget_rendered_results()
+    body = client.get(f"/results/{D}").content.decode()
+    assert "not known yet: the delay function is running" in body
+    assert Draw.objects.get(lottery__date=D).merkle_root in body
+    assert "Drawn at</dt><dd>not yet" in body.replace("\n", "")
