@@ -137,8 +137,8 @@ def test_honest_days_pass_both(browser, proxy, user):
     for ballot_id in (ids[0], ids[len(ids) // 2], ids[-1]):
         agree_on_ballot(browser, proxy, last, ballot_id, "pass")
     old_ids = Ballot.objects.filter(lottery__date=old[1]).values_list("id", flat=True)
-    for ballot_id in old_ids:
-        agree_on_ballot(browser, proxy, old[1], str(ballot_id), "pass")
+    for old_id in old_ids:
+        agree_on_ballot(browser, proxy, old[1], str(old_id), "pass")
 
 
 def test_a_delay_below_the_floor_fails_both_until_it_is_lowered(browser, proxy, user):

@@ -30,7 +30,9 @@ def login(client: Client, username: str = "alice") -> None:
 
 
 def title(response) -> str:
-    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+    found = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)
+    assert found is not None
+    return found.group(1)
 
 
 def field_error(response, field: str) -> str:
@@ -320,6 +322,7 @@ def test_a_bad_filter_is_told_next_to_its_field(client, two_days, query, field, 
 
 def test_a_ballot_page_shows_its_status_and_proof_check_and_no_one_elses(client, two_days):
     own = Ballot.objects.filter(user__username="alice", lottery__date=D).first()
+    assert own is not None
     page = client.get(f"/my/ballots/{own.id}").content.decode()
     assert str(own.id) in page
     assert 'data-autostart="ballot"' in page
@@ -374,7 +377,7 @@ def test_the_winners_email_links_to_pages_that_open(
     with on(the_day_after(D)), django_capture_on_commit_callbacks(execute=True):
         draw = lottery_draw(lottery_date=D)
     (message,) = mail.outbox
-    links = re.findall(r"http://localhost:8000(/\S+)", message.body)
+    links = re.findall(r"http://localhost:8000(/\S+)", str(message.body))
     assert f"/results/{D}" in links
     assert f"/my/ballots/{draw.winning_ballot_id}" in links
     for link in links:
