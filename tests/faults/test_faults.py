@@ -123,9 +123,10 @@ def submit_ballots(app: Cluster, token: str, day: date, n: int) -> list[str]:
 
 
 def wait_for_draw(day: date, timeout: float) -> float:
-    """Seconds until ``day`` has its result (checked in the database directly)."""
+    """Seconds until ``day`` has its result (checked in the database directly): drawn, not
+    only closed (a closed day's delay function may still be running)."""
     start = time.monotonic()
-    while not Draw.objects.filter(lottery__date=day).exists():
+    while not Draw.objects.filter(lottery__date=day, state=Draw.State.DRAWN).exists():
         if time.monotonic() - start > timeout:
             raise AssertionError(f"{day} was not drawn within {timeout} s")
         time.sleep(0.2)
