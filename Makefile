@@ -137,6 +137,10 @@ bench-middleware: $(SYNCED) ## Per-request cost of the request-id and metrics mi
 bench-draw: $(SYNCED) ## Draw 100k and 1M ballots (BENCH_DRAW_SIZES=...,10000000 for more) on PostgreSQL: time, memory, proof p99
 	$(RUN) python bench/draw.py
 
+.PHONY: bench-verify-browser
+bench-verify-browser: install ## Time the in-browser verifier on a drawn 1M-ballot day in chromium (BENCH_VERIFY_SIZE=...)
+	$(UV) run python bench/verify_in_browser.py
+
 # --- Docker (production shape: PostgreSQL + Redis) ---------------------------------------
 
 .PHONY: build

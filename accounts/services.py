@@ -29,9 +29,9 @@ def user_register(*, username: str, password: str, email: str | None = None) -> 
     try:
         password_validation.validate_password(password, user=candidate)
     except ValidationError as exc:
-        raise InvalidInput(" ".join(exc.messages)) from exc
+        raise InvalidInput(" ".join(exc.messages), field="password") from exc
     if User.objects.filter(username_key=username_key(username)).exists():
-        raise Conflict(USERNAME_TAKEN)
+        raise Conflict(USERNAME_TAKEN, field="username")
     candidate.set_password(password)
     try:
         # The check above gives the common case a clear answer; the unique canonical key
@@ -39,7 +39,7 @@ def user_register(*, username: str, password: str, email: str | None = None) -> 
         with transaction.atomic():
             candidate.save()
     except IntegrityError as exc:
-        raise Conflict(USERNAME_TAKEN) from exc
+        raise Conflict(USERNAME_TAKEN, field="username") from exc
     return candidate
 
 
@@ -64,7 +64,7 @@ _MAX_LOCAL_PART = 64  # octets, RFC 5321 4.5.3.1.1
 def _email_clean(email: str) -> str:
     if email and not email.strip():
         # Only "" removes the address: blanks or a stray control character are a mistake.
-        raise InvalidInput("Enter a valid email address.")
+        raise InvalidInput("Enter a valid email address.", field="email")
     email = email.strip()
     if email:
         if not email_deliverable(email):
@@ -72,7 +72,7 @@ def _email_clean(email: str) -> str:
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise InvalidInput("Enter a valid email address.") from exc
+            raise InvalidInput("Enter a valid email address.", field="email") from exc
     return User.objects.normalize_email(email)
 
 

@@ -32,7 +32,9 @@ def lottery_date_parse(value: str) -> date:
     except ValueError:
         pass
     BALLOTS_REFUSED.inc()
-    raise LotteryNotOpen(f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}")
+    raise LotteryNotOpen(
+        f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}", field="date"
+    )
 
 
 def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
@@ -160,7 +162,9 @@ def ballot_submit_batch(
     if idempotency_key is not None:
         raise InvalidInput(BATCH_KEY_REFUSED)
     if not 1 <= count <= settings.LOTTERY_MAX_BATCH:
-        raise InvalidInput(f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.")
+        raise InvalidInput(
+            f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.", field="count"
+        )
     lottery_date, _, ids = _ballots_insert(user_id=user_id, lottery_date=lottery_date, count=count)
     return BallotBatch(date=lottery_date, count=len(ids), ids=ids)
 
@@ -177,7 +181,9 @@ def _ballots_insert(
     lottery_date = lottery_date or today
     if lottery_date not in open_dates(today):
         BALLOTS_REFUSED.inc(count)
-        raise LotteryNotOpen(f"The lottery of {lottery_date} is not open. {_open_window_text()}")
+        raise LotteryNotOpen(
+            f"The lottery of {lottery_date} is not open. {_open_window_text()}", field="date"
+        )
     ballot_quota_charge(user_id=user_id, count=count)
 
     created_at = timezone.now()
@@ -193,7 +199,9 @@ def _ballots_insert(
         raise Unauthorized(USER_GONE) from exc
     if not ids:
         BALLOTS_REFUSED.inc(count)
-        raise LotteryNotOpen(f"The lottery of {lottery_date} is closed. {_open_window_text()}")
+        raise LotteryNotOpen(
+            f"The lottery of {lottery_date} is closed. {_open_window_text()}", field="date"
+        )
     BALLOTS_ACCEPTED.inc(len(ids))
     return lottery_date, created_at, ids
 

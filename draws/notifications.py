@@ -151,12 +151,14 @@ def _winner_message(draw: Draw) -> str:
     day = draw.lottery.date
     ballot_id = draw.winning_ballot_id
     base = settings.LOTTERY_PUBLIC_URL
+    # The pages (pages.urls), for people: the JSON endpoints need a developer's tools.
     return (
         f"Hello {draw.winning_ballot.user.username},\n\n"  # type: ignore[union-attr]
         f"your ballot {ballot_id} won the lottery of {day}, drawn among "
         f"{draw.ballot_count} ballots.\n\n"
-        f"Check the result yourself:\n"
-        f"  the day's result:   {base}/draws/{day}\n"
-        f"  your ballot:        {base}/ballots/{ballot_id} (with your access token)\n"
-        f"  proof of inclusion: {base}/draws/{day}/ballots/{ballot_id}/proof\n"
+        f"Check the result yourself, in your browser:\n"
+        f"  the day's result, to verify:  {base}/results/{day}\n"
+        f"  your ballot and its proof:    {base}/my/ballots/{ballot_id} (after logging in)\n"
+        f"  check your ballot:            {base}/results/{day}?ballot={ballot_id}\n\n"
+        f"The same data as JSON, for developers: {base}/draws/{day}\n"
     )

@@ -13,9 +13,12 @@ DEPENDENCY_RETRY_AFTER_SECONDS = 5
 class ApplicationError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        # The input the error is about, when there is one: the pages show the message next
+        # to that form field (the API's answer is the detail alone).
+        self.field = field
 
 
 class NotFound(ApplicationError):

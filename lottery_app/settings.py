@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "ballots",
     "draws",
+    "pages",  # the human side: templates, forms, the stylesheet and the in-browser verifier
 ]
 
 MIDDLEWARE = [
@@ -70,15 +71,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lottery_app.http_cache.conditional_get_middleware",
-    # Django's session, auth and messages middleware, on /admin/ only: the API uses Bearer
-    # tokens and no session (lottery_app.middleware says why and what it saves).
-    "lottery_app.middleware.AdminSessionMiddleware",
+    # Django's session, auth and messages middleware, on /admin/ and the pages only: the API
+    # uses Bearer tokens and no session (lottery_app.middleware says why and what it saves).
+    "lottery_app.middleware.CookieSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Inside CommonMiddleware, which still turns a 404 for /admin into a redirect to /admin/.
     "lottery_app.views.debug_not_found_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "lottery_app.middleware.AdminAuthenticationMiddleware",
-    "lottery_app.middleware.AdminMessageMiddleware",
+    "lottery_app.middleware.CookieAuthenticationMiddleware",
+    "lottery_app.middleware.CookieMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pages.context.site",
             ],
         },
     },
@@ -214,6 +216,11 @@ PUBLIC_READ_RATE_LIMIT_PER_MINUTE = env_int("PUBLIC_READ_RATE_LIMIT_PER_MINUTE",
 # directly). The rate limit keys on the address that many hops back.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
+# The pages' sign-in (pages.urls): Django's session auth, beside the API's Bearer tokens.
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/my/ballots"
+LOGOUT_REDIRECT_URL = "/"
+
 # --- Internationalisation and time ------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
@@ -271,8 +278,9 @@ LOTTERY_MAX_RETRIES = env_int("LOTTERY_MAX_RETRIES", 10)
 LOTTERY_DRAW_GRACE_MINUTES = env_int("LOTTERY_DRAW_GRACE_MINUTES", 10, minimum=1)
 # The delay of each new day's draw (docs/draw-rules.md): 2**t sequential squarings over the
 # day's Merkle root, fixed in the day's policy when its row is created. 2**27 is about 7
-# minutes with GMP here, 42 without (make bench-draw); the embedded mode's days publish 2**16 (a second) so
-# `make run` and `make draw` stay quick, and the verifier says such a delay is below its floor.
+# minutes with GMP here, 42 without (make bench-draw); the embedded mode's days publish 2**16
+# (a second) so `make run` and `make draw` stay quick, and the verifier says such a delay is
+# below its floor.
 LOTTERY_VDF_DELAY_LOG2 = env_int("LOTTERY_VDF_DELAY_LOG2", 16 if DEBUG else 27, minimum=1)
 if LOTTERY_VDF_DELAY_LOG2 > 40:
     raise ImproperlyConfigured("LOTTERY_VDF_DELAY_LOG2 above 40 would take years to draw.")

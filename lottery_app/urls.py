@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from lottery_app.api import api
 from lottery_app.middleware import ADMIN_PREFIX
@@ -8,6 +8,7 @@ from lottery_app.views import admin_login
 urlpatterns = [
     path(ADMIN_PREFIX.lstrip("/") + "login/", admin_login),  # before admin's own, which it wraps
     path(ADMIN_PREFIX.lstrip("/"), admin.site.urls),
+    path("", include("pages.urls")),  # the human pages, on paths of their own
     path("", api.urls),
 ]
 

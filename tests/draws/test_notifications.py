@@ -62,7 +62,10 @@ def test_the_winner_alone_gets_one_email_naming_the_day_the_ballot_and_the_proof
     assert mail.to == [winner_email(draw)]
     assert str(D) in mail.subject
     assert str(draw.winning_ballot_id) in mail.body
-    assert f"/draws/{D}/ballots/{draw.winning_ballot_id}/proof" in mail.body
+    # Links to the pages, which a person can open (the ballot's page after logging in).
+    assert f"http://localhost:8000/results/{D}\n" in mail.body
+    assert f"http://localhost:8000/my/ballots/{draw.winning_ballot_id} " in mail.body
+    assert f"http://localhost:8000/results/{D}?ballot={draw.winning_ballot_id}\n" in mail.body
     record = WinnerNotification.objects.get(draw=draw)
     assert (record.state, record.attempts, record.email) == ("sent", 1, winner_email(draw))
 

@@ -1,0 +1,273 @@
+"""The human side: server-rendered pages over the same services and selectors as the API.
+
+Handlers stay thin: a form's shape, then a service or selector, then a template. A domain
+error becomes a message next to its field (forms.errors_to_fields), never a second copy of
+the rule. Everything here answers HTML; the API's paths keep answering JSON. A form with
+errors comes back with 200, as Django's own views do (a 4xx would put an error in the
+browser's console for what is a person's typo); only a rate limit answers 429.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import orjson
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.schemas import RegisterIn
+from accounts.services import user_register
+from ballots import selectors as ballot_selectors
+from ballots import services as ballot_services
+from ballots.models import Ballot, BallotStatus
+from ballots.schemas import BallotFilters, LotteryOut
+from draws import selectors as draw_selectors
+from draws.schemas import DrawOut
+from lottery_app.errors import ApplicationError, NotFound, TooManyRequests
+from lottery_app.ratelimit import address_limit_charge
+from lottery_app.renderers import json_bytes
+from lottery_app.schemas import ISO_DATE
+from pages.forms import (
+    BallotFilterForm,
+    LoginForm,
+    PlayForm,
+    RegisterForm,
+    errors_to_fields,
+    schema_validate,
+)
+
+RESULTS_PER_PAGE = 20
+BALLOTS_PER_PAGE = 50
+LATEST_RESULTS = 5
+PASSWORD_FIELD = {"password": "password1"}
+# The in-browser verifier's floor on the delay: verify_draw.py's --min-delay default. A link
+# may lower it with ?min-delay= (a demo day's), and the page shows what it checks against.
+DEFAULT_MIN_DELAY = "2^27"  # the API's name of the register form's field
+
+# Everything a page loads comes from this server: no CDN, no font service, no inline script
+# (the verifier and the countdown are files in pages/static), so the site works offline and
+# an injected script could not send anything elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+
+
+def page_headers(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The pages' security policy; a participant's own pages are never stored by caches."""
+
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store" if request.user.is_authenticated else "no-cache"
+        return response
+
+    return wrapper
+
+
+def not_found(request: HttpRequest, detail: str) -> HttpResponse:
+    return render(request, "pages/not_found.html", {"detail": detail}, status=404)
+
+
+def _as_published(schema: Any) -> dict[str, Any]:
+    # Through the API's own renderer, so every value is spelled as the JSON spells it.
+    return dict(orjson.loads(json_bytes(schema.model_dump())))
+
+
+def _draw_values(draw: Any) -> dict[str, Any]:
+    """The draw as GET /draws/{date} publishes it (same schema, same spelling)."""
+    return _as_published(DrawOut.from_orm(draw))
+
+
+def _policy(lottery: Any) -> dict[str, Any]:
+    """What GET /lotteries publishes of a day beyond its date and state: the rule's values."""
+    values = _as_published(LotteryOut.from_orm(lottery))
+    shown = {k: v for k, v in values.items() if k not in ("date", "closes_at", "status")}
+    return {k: v for k, v in shown.items() if v is not None}  # e.g. no commitment: no seed
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    lotteries = ballot_services.lottery_open_window()
+    open_days = [{"lottery": lottery, "policy": _policy(lottery)} for lottery in lotteries]
+    latest = list(draw_selectors.draw_list()[:LATEST_RESULTS])
+    return render(request, "pages/home.html", {"open_days": open_days, "latest": latest})
+
+
+@require_safe
+def results(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(draw_selectors.draw_list(), RESULTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "pages/results.html", {"page": page})
+
+
+def _user_id(request: HttpRequest) -> int:
+    # login_required has run: the user is a saved, authenticated one.
+    return int(request.user.pk)  # type: ignore[arg-type]
+
+
+def _date_from_path(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if ISO_DATE.fullmatch(value) else None
+    except ValueError:
+        return None
+
+
+@require_safe
+def result(request: HttpRequest, lottery_date: str) -> HttpResponse:
+    day = _date_from_path(lottery_date)
+    if day is None:
+        return not_found(request, f"{lottery_date!r} is not a date (YYYY-MM-DD).")
+    try:
+        draw = draw_selectors.draw_get(lottery_date=day)
+    except NotFound as exc:
+        return not_found(request, exc.detail)
+    context = {
+        "draw": draw,
+        "values": _draw_values(draw),
+        "ballot_hint": request.GET.get("ballot", "")[:36],
+        "min_delay": request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24],
+    }
+    return render(request, "pages/result.html", context)
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else default
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("pages:play")
+    form = RegisterForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        try:
+            # The one per-address budget of everything that hashes a password (the API's too).
+            address_limit_charge(request=request)
+        except TooManyRequests as exc:
+            errors_to_fields(form, exc)
+            status = 429
+        if status == 200 and form.is_valid():
+            data = form.cleaned_data
+            payload = {
+                "username": data["username"],
+                "password": data["password1"],
+                "email": data["email"] or None,
+            }
+            checked = schema_validate(form, RegisterIn, payload, renamed=PASSWORD_FIELD)
+            if checked is not None:
+                try:
+                    user = user_register(**checked.dict())
+                except ApplicationError as exc:
+                    errors_to_fields(form, exc, renamed=PASSWORD_FIELD)
+                else:
+                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    messages.success(request, f"Welcome, {user.username}: your account is ready.")
+                    return redirect(_next_url(request, "/play"))
+    context = {"form": form, "next": _next_url(request, "")}
+    return render(request, "pages/register.html", context, status=status)
+
+
+class PageLoginView(LoginView):
+    template_name = "pages/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if getattr(form, "rate_limited", False):
+            response.status_code = 429
+        return response
+
+
+def _open_days() -> list[tuple[str, str]]:
+    # Short labels: a phone's select shows about 30 characters (the page says when days close).
+    days = []
+    for number, lottery in enumerate(ballot_services.lottery_open_window()):
+        if lottery.state == lottery.State.OPEN:
+            label = f"{lottery.date:%a %-d %b %Y}" + (" (today)" if number == 0 else "")
+            days.append((lottery.date.isoformat(), label))
+    return days
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def play(request: HttpRequest) -> HttpResponse:
+    days = _open_days()
+    form = PlayForm(
+        request.POST or None,
+        initial={"date": request.GET.get("date", "")},
+        days=days,
+        max_count=settings.LOTTERY_MAX_BATCH,
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = form.cleaned_data["count"]
+            day = ballot_services.lottery_date_parse(form.cleaned_data["date"])
+            user_id = _user_id(request)
+            if count == 1:
+                ids = [ballot_services.ballot_submit(user_id=user_id, lottery_date=day).id]
+            else:
+                # ballot_submit_batch refuses a count outside 1..LOTTERY_MAX_BATCH.
+                ids = ballot_services.ballot_submit_batch(
+                    user_id=user_id, lottery_date=day, count=count
+                ).ids
+        except ApplicationError as exc:
+            errors_to_fields(form, exc)
+            if isinstance(exc, TooManyRequests):
+                status = 429
+        else:
+            noun = "ballot" if len(ids) == 1 else "ballots"
+            messages.success(request, f"{len(ids)} {noun} submitted for {day:%a %-d %b %Y}.")
+            return redirect(f"/my/ballots?date={day.isoformat()}")
+    context = {"form": form, "days": days, "max_count": settings.LOTTERY_MAX_BATCH}
+    return render(request, "pages/play.html", context, status=status)
+
+
+@login_required
+@require_safe
+def my_ballots(request: HttpRequest) -> HttpResponse:
+    form = BallotFilterForm(request.GET or None)
+    raw = {k: request.GET[k] for k in ("date", "status") if request.GET.get(k)}
+    filters = schema_validate(form, BallotFilters, raw) if raw else BallotFilters()
+    ballots = (
+        ballot_selectors.ballot_list(
+            user_id=_user_id(request), lottery_date=filters.date, status=filters.status
+        )
+        if filters is not None
+        else Ballot.objects.none()  # nothing until the filter is corrected
+    )
+    page = Paginator(ballots, BALLOTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in raw.items()) if filters else ""
+    context = {"form": form, "page": page, "filtered": bool(raw) and filters, "query": query}
+    return render(request, "pages/my_ballots.html", context)
+
+
+@login_required
+@require_safe
+def ballot(request: HttpRequest, ballot_id: UUID) -> HttpResponse:
+    try:
+        found = ballot_selectors.ballot_get(user_id=_user_id(request), ballot_id=ballot_id)
+    except NotFound as exc:
+        return not_found(request, exc.detail)
+    drawn = found.status != BallotStatus.PENDING  # type: ignore[attr-defined]
+    min_delay = request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24]
+    context = {"ballot": found, "drawn": drawn, "min_delay": min_delay}
+    return render(request, "pages/ballot.html", context)
