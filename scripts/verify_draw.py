@@ -409,11 +409,12 @@ def check_policy(checks: Checks, draw: Draw, min_delay: int, commitment: str | N
         return
     assert draw.delay_log2 is not None
     squarings = 1 << draw.delay_log2
-    minutes = squarings * 5e-6 / 60
+    seconds = squarings * 5e-6
+    took = f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.2g} s"
     checks.check(
         f"the delay is at least {_power(min_delay)} squarings",
         squarings >= min_delay,
-        f"2^{draw.delay_log2} squarings (about {minutes:.1f} min at a GMP-speed 5 us each)"
+        f"2^{draw.delay_log2} squarings (about {took} at a GMP-speed 5 us each)"
         + ("" if squarings >= min_delay else f"; --min-delay 2^{draw.delay_log2} accepts it"),
     )
 
