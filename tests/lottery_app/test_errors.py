@@ -13,7 +13,8 @@ def test_an_unknown_path_answers_json_404(client, settings):
     assert response.json() == {"detail": "Not found."}
 
 
-@pytest.mark.parametrize("path", ["/", "/no-such-thing", "/ballots/", "/static/missing.css"])
+# "/" is the participants' home page (pages/), not a 404.
+@pytest.mark.parametrize("path", ["/no-such-thing", "/ballots/", "/static/missing.css"])
 def test_with_debug_on_an_unknown_path_answers_the_same_json_404(client, settings, path):
     # make run's DEBUG: Django used to answer its HTML debug page here.
     settings.DEBUG = True
