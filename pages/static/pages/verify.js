@@ -360,11 +360,11 @@
     const squarings = 1n << BigInt(t);
     const delayOk = squarings >= minDelay;
     const seconds = Number(squarings) * 5e-6;
-    const took = seconds >= 60 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toPrecision(2)} s`;
+    const delayTime = seconds >= 60 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toPrecision(2)} s`;
     report.check(
       `the delay is at least ${power(minDelay)} squarings`,
       delayOk,
-      `2^${t} squarings (about ${took} at a GMP-speed 5 us each)` +
+      `2^${t} squarings (about ${delayTime} at a GMP-speed 5 us each)` +
         (delayOk ? "" : `; a demo or test day? Lower "Lowest delay to accept" to 2^${t} to accept it`),
     );
     const x = await vdfInput(draw);
