@@ -5,21 +5,16 @@ elsewhere the test is skipped when /usr/bin/chromium is missing.
 """
 
 import json
-import os
-import shutil
 import time
 
 import pytest
 
 from scripts.production import post_json
+from tests.browser.chromium import chromium, needs_chromium
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct-horse-battery-staple"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs {CHROMIUM}"),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -32,26 +27,10 @@ def access_token(live_server) -> str:
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",  # CI runs as root
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
 
 
 def try_it_out(page, operation_id: str, body: str | None = None):
