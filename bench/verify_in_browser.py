@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scripts.production import create_database, setup_bench_django  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lottery_bench_verify"
@@ -25,26 +26,6 @@ DATABASE_URL = os.environ.get(
 SIZE = int(os.environ.get("BENCH_VERIFY_SIZE", "1000000"))
 DAY = date(2001, 1, 2)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lottery_app.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def create_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def fill_and_draw() -> None:
@@ -120,8 +101,8 @@ def time_browser(base: str, floor: str) -> tuple[float, str, int, str]:
 
 
 def main() -> None:
-    create_database()
-    setup_django()
+    create_database(DATABASE_URL)
+    setup_bench_django(DATABASE_URL)
     fill_and_draw()
     port = free_port()
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "DEBUG": "true", "LOG_LEVEL": "WARNING"}

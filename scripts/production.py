@@ -1,9 +1,10 @@
 """Serve the app as the Docker image does, on a fresh PostgreSQL database.
 
-Shared by `make bench-api` (bench/api.py) and `make fuzz` (scripts/fuzz.py).
+Shared by the benchmarks (bench/) and `make fuzz` (scripts/fuzz.py).
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -37,6 +38,29 @@ def recreate_database(pg: str, db_name: str, env: Mapping[str, str]) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
     )
+
+
+def create_database(database_url: str) -> None:
+    """Create the database ``database_url`` names unless it exists (a bench keeps its data)."""
+    server, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_bench_django(database_url: str) -> None:
+    """Set Django up in this process on ``database_url``, quietly, for a bench to use the ORM.
+
+    A bench is one address asking thousands of times: the per-address limit on ballot pages
+    and proofs is lifted here and for the servers it starts (they inherit the environment).
+    """
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("PUBLIC_READ_RATE_LIMIT_PER_MINUTE", "1000000")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lottery_app.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
 
 
 def post_json(url: str, payload: dict[str, str]) -> dict[str, str]:
