@@ -8,7 +8,9 @@ Options:
   --min-delay N      refuse a delay-function draw whose delay is below N squarings
                      (default 2^27, about ten minutes with GMP; demo and test days publish
                      2^16 or less and need e.g. --min-delay 2^16)
-  --commitment HEX   hmac-sha256 days: the seed commitment you saw before the day opened
+  --commitment HEX   hmac-sha256 days (the old rule): the seed commitment you saw before
+                     the day closed; without it (or a --record kept while the day was
+                     open) such a day fails, since its seed could have been made up after
   --chain N          also check the last N links of the chain of draws before this one
   --record FILE      keep what this run saw (each open day's policy, each closed day's count
                      and root, each draw's record hash) in FILE, and fail if the server now
@@ -20,7 +22,9 @@ Options:
 A beacon round is checked offline: it must be the round the rule fixes from the close and
 the day's published beacon delay, its randomness the SHA-256 of its signature, and the
 signature a BLS signature of the round by the beacon's key. That last check needs the
-py_ecc package; without it the verifier says so and checks everything else.
+py_ecc package, or --beacon-url to read the round from the beacon itself; with neither, the
+verifier checks everything else and fails the day (an unchecked signature lets the server
+make the randomness up).
 
 Prints one line per check. Exits 0 when every check passed, 1 when one failed (a value that
 does not match, or is not in its one canonical form), 2 when the server's answer cannot be
@@ -63,7 +67,7 @@ N = int(
 )
 HALF_N = (N - 1) // 2
 
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, as the server writes
 HEX64 = re.compile(r"[0-9a-f]{64}")
 HEX_ELEMENT = re.compile(r"[0-9a-f]{512}")
 HEX_BEACON = re.compile(r"[0-9a-f]{2,128}")
@@ -393,6 +397,7 @@ def record_hash(draw: Draw) -> str:
 
 
 def check_policy(checks: Checks, draw: Draw, min_delay: int, commitment: str | None) -> None:
+    _day_close(draw)  # every day closes at the midnight that ends it, whatever its rule
     if draw.rule == HMAC_RULE:
         note("rule hmac-sha256 (a day created before the delay function)")
         seed_digest = hashlib.sha256(bytes.fromhex(draw.seed)).hexdigest()
@@ -401,11 +406,17 @@ def check_policy(checks: Checks, draw: Draw, min_delay: int, commitment: str | N
             seed_digest == draw.commitment,
             f"SHA-256(seed) = {seed_digest}",
         )
-        if commitment is not None:
-            checks.check(
-                "the commitment is the one seen before the day",
-                commitment.lower() == draw.commitment,
-            )
+        # Whoever holds the seed can make up another after the close, with its commitment:
+        # only a commitment public before the close makes the old rule fair.
+        checks.check(
+            "the commitment is the one seen before the day",
+            commitment is not None and commitment.lower() == draw.commitment,
+            "none given; hmac-sha256 is fair only if the seed_commitment was public before the "
+            "day closed: pass the one you saw with --commitment, or keep GET /lotteries with "
+            "--record while the day is open"
+            if commitment is None
+            else f"you saw {commitment.lower()}",
+        )
         return
     assert draw.delay_log2 is not None
     squarings = 1 << draw.delay_log2
@@ -578,13 +589,19 @@ def check_beacon(checks: Checks, draw: Draw, beacon_url: str | None, required: b
         hashlib.sha256(signature).hexdigest() == draw.beacon,
     )
     valid = bls_valid(str(public_key), draw.beacon_round, signature)
-    if valid is None:
-        note(
-            "the beacon's BLS signature is NOT checked: that needs the py_ecc package "
-            "(pip install py_ecc); every other check ran"
+    name = f"the beacon's BLS signature of round {draw.beacon_round}"
+    if valid is not None:
+        checks.check(name, valid)
+    elif beacon_url is None:
+        # Unchecked, the "randomness" could be any bytes the server liked: a chosen winner.
+        checks.check(
+            name,
+            False,
+            "NOT checked: that needs the py_ecc package (pip install py_ecc), or --beacon-url "
+            "to read the round from the beacon itself; every other check ran",
         )
     else:
-        checks.check(f"the beacon's BLS signature of round {draw.beacon_round}", valid)
+        note(f"{name} is not checked (no py_ecc): the round is read from the beacon instead")
     if beacon_url is not None:
         value = get_json(f"{beacon_url.rstrip('/')}/public/{draw.beacon_round}")
         checks.check(
@@ -662,6 +679,15 @@ class Record:
             if not isinstance(kept, dict):
                 raise Unusable(f"the record {path} is not a JSON object")
             self.days = kept
+        self.before: dict[str, Any] = json.loads(json.dumps(self.days))  # as runs before left it
+
+    def commitment_seen_open(self, date: str) -> str | None:
+        """The seed commitment an earlier run read from GET /lotteries while ``date`` was open."""
+        day = self.before.get(date)
+        if isinstance(day, dict) and day.get("seen_open") is True:
+            kept = day.get("seed_commitment")
+            return kept if isinstance(kept, str) else None
+        return None
 
     def see(self, checks: Checks, date: str, **values: Any) -> None:
         kept = self.days.setdefault(date, {})
@@ -694,6 +720,7 @@ def record_open_days(checks: Checks, record: Record, base: str) -> None:
             beacon_delay_seconds=optional_integer(day, "beacon_delay_seconds"),
             vdf_delay_log2=optional_integer(day, "vdf_delay_log2"),
             seed_commitment=optional_text(day, "seed_commitment", HEX64),
+            seen_open=True,
         )
 
 
@@ -726,7 +753,7 @@ def _power(value: int) -> str:
 
 
 def _delay(value: str) -> int:
-    match = re.fullmatch(r"\s*2\s*\^\s*(\d{1,2})\s*|\s*(\d{1,20})\s*", value)
+    match = re.fullmatch(r"\s*2\s*\^\s*([0-9]{1,2})\s*|\s*([0-9]{1,20})\s*", value)
     if not match:
         raise argparse.ArgumentTypeError(f"{value!r}: expected a number of squarings, e.g. 2^27")
     return 1 << int(match[1]) if match[1] else int(match[2])
@@ -766,7 +793,8 @@ def main(argv: list[str] | None = None) -> int:
             note(f"closed with {draw.count} ballots, Merkle root {draw.root}")
             print("not drawn yet: its delay function is still running; try again later")
             return 2 if not checks.failed else 1
-        check_policy(checks, draw, args.min_delay, args.commitment)
+        commitment = args.commitment or record.commitment_seen_open(draw.date)
+        check_policy(checks, draw, args.min_delay, commitment)
         check_beacon(checks, draw, args.beacon_url, args.require_beacon)
         if args.ballot:
             verify_ballot(checks, base, draw, args.ballot)

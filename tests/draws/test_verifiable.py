@@ -182,12 +182,13 @@ def test_the_winners_proof_checks_the_winner_without_the_list(live_server, clien
 
 
 def test_an_old_days_seed_is_revealed_only_after_its_draw(live_server, client, user):
-    draw, _ = drawn_day(client, user, 20, rule=Lottery.Rule.HMAC)
-    assert verify(live_server).returncode == 0
+    draw, commitment = drawn_day(client, user, 20, rule=Lottery.Rule.HMAC)
+    assert commitment is not None
+    assert verify(live_server, "--commitment", commitment).returncode == 0
 
     Lottery.objects.filter(pk=draw.lottery_id).update(seed=secrets.token_bytes(32))
     forget_rendered_results()
-    result = verify(live_server)
+    result = verify(live_server, "--commitment", commitment)
 
     assert result.returncode == 1
     assert "FAIL the seed matches its commitment" in result.stdout

@@ -6,13 +6,16 @@ verifier must answer 1 (a check failed) or 2 (the answer cannot be used), print 
 traceback, and finish within its timeout.
 """
 
+import hashlib
 import json
+import secrets
 import subprocess
 import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +24,7 @@ import pytest
 
 from ballots.models import Ballot, Lottery
 from draws import vdf
+from scripts import verify_draw
 from tests.conftest import D, on, the_day_after
 from tests.draws.test_verifiable import VERIFIER, drawn_day
 
@@ -113,6 +117,11 @@ def recomputed_winner(answer: dict[str, Any]) -> None:
     count = answer["ballot_count"]
     answer["winning_index"] = vdf.winner_index(output=y, count=int(count))
     answer["winning_ballot_id"] = winner_for(answer, answer["winning_index"])
+
+
+def rehashed(answer: dict[str, Any]) -> None:
+    """What a cheat does last: the record hash of what it now serves (public arithmetic)."""
+    answer["record_hash"] = verify_draw.record_hash(verify_draw.Draw(answer, answer["date"]))
 
 
 @pytest.fixture
@@ -437,3 +446,96 @@ def test_a_rate_limited_page_is_waited_out(cheat, day):
     result = run(cheat)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "limits how fast it is read (HTTP 429): waiting 5 s" in result.stdout
+
+
+# --- The rule itself, served as something else (the third-round audit) -------------------
+
+
+def test_a_made_up_beacon_round_fails_where_its_signature_cannot_be_checked(cheat, day):
+    # Under `python3 -I -S` py_ecc cannot load. Random bytes as the pinned round's signature,
+    # their SHA-256 as its randomness, and the winner that follows: only the signature is
+    # wrong, and a note that it went unchecked let the server pick the winner.
+    def forge(answer: dict[str, Any]) -> None:
+        closes = int(verify_draw.datetime.fromisoformat(answer["closes_at"]).timestamp())
+        genesis = int(str(verify_draw.QUICKNET["genesis_time"]))
+        period = int(str(verify_draw.QUICKNET["period"]))
+        signature = secrets.token_bytes(48)
+        answer["beacon_delay_seconds"] = 60
+        answer["beacon_round"] = -(-(closes + 60 - genesis) // period) + 1
+        answer["beacon_signature"] = signature.hex()
+        answer["beacon_randomness"] = hashlib.sha256(signature).hexdigest()
+        index = vdf.winner_index(
+            output=int(answer["vdf_output"], 16),
+            count=answer["ballot_count"],
+            beacon=answer["beacon_randomness"],
+        )
+        answer["winning_index"], answer["winning_ballot_id"] = index, winner_for(answer, index)
+        rehashed(answer)
+
+    cheat.rewrite = on_draw(forge)
+    result = run(cheat)
+    assert result.returncode == 1, result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1, result.stdout  # every other check holds: the forgery is good
+    assert failed[0].startswith("FAIL the beacon's BLS signature of round"), result.stdout
+    assert "py_ecc" in failed[0]
+    assert "--beacon-url" in failed[0]
+
+
+def test_a_new_day_served_under_the_old_rule_fails_without_the_commitment_seen_before(cheat, day):
+    # hmac-sha256 is fair only if its seed was committed before the close. A seed made up
+    # after it, its commitment and the winner they give passed every check of the old rule.
+    seed = secrets.token_bytes(32)
+
+    def downgrade(answer: dict[str, Any]) -> None:
+        answer.update(
+            rule="hmac-sha256",
+            seed=seed.hex(),
+            seed_commitment=hashlib.sha256(seed).hexdigest(),
+            vdf_delay_log2=None,
+            vdf_output=None,
+            vdf_proof=[],
+        )
+        index = verify_draw.winning_index(verify_draw.Draw(answer, answer["date"]))
+        assert index is not None
+        answer["winning_index"], answer["winning_ballot_id"] = index, winner_for(answer, index)
+        rehashed(answer)
+
+    cheat.rewrite = on_draw(downgrade)
+    result = run(cheat)
+    assert result.returncode == 1, result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert failed == [
+        "FAIL the commitment is the one seen before the day: none given; hmac-sha256 is fair "
+        "only if the seed_commitment was public before the day closed: pass the one you saw "
+        "with --commitment, or keep GET /lotteries with --record while the day is open"
+    ], result.stdout
+    # The commitment a person saw for this day: none (GET /lotteries shows none for a day
+    # of the delay function), and any they make up is not the one served.
+    assert run(cheat, "--commitment", "0" * 64).returncode == 1
+
+
+def test_a_commitment_kept_while_the_day_was_open_verifies_an_old_day(
+    cheat, client, user, tmp_path
+):
+    # The person's routine: each day, check yesterday's draw with --record, which also keeps
+    # GET /lotteries as it stands. An old-rule day among those open is then checked against
+    # the commitment kept before it closed, with no --commitment to copy by hand.
+    drawn_day(client, user, 3)
+    later = D + timedelta(days=7)  # past the week D's /lotteries made: a row of its own
+    lottery = Lottery.objects.create(date=later, rule=Lottery.Rule.HMAC, vdf_delay_log2=None)
+    record = tmp_path / "seen.json"
+    with on(later):
+        assert run(cheat, "--record", str(record)).returncode == 0
+    Ballot.objects.bulk_create([Ballot(user=user, lottery=lottery) for _ in range(4)])
+    from draws.services import lottery_draw
+
+    with on(the_day_after(later)):
+        lottery_draw(lottery_date=later)
+
+    kept = run(cheat, "--record", str(record), day=str(later))
+    assert kept.returncode == 0, kept.stdout
+    assert (
+        f"OK   the commitment is the one seen before the day: you saw {lottery.seed_commitment}"
+    ) in kept.stdout
+    assert run(cheat, day=str(later)).returncode == 1  # no record, no --commitment
