@@ -11,7 +11,8 @@ from lottery_app.errors import NotFound
 def ballot_list(
     *, user_id: int, lottery_date: date | None = None, status: BallotStatus | None = None
 ) -> QuerySet[Ballot]:
-    """The user's ballots, newest first, annotated with ``lottery_date`` and ``status``."""
+    """The user's ballots, newest first, annotated with ``lottery_date``, ``lottery_rule``
+    and ``status``."""
     filters = Q(user_id=user_id)
     if lottery_date is not None:
         filters &= Q(lottery__date=lottery_date)
@@ -41,6 +42,7 @@ def _with_date_and_status(ballots: QuerySet[Ballot]) -> QuerySet[Ballot]:
     drawn = Q(lottery__state=Lottery.State.DRAWN)
     return ballots.annotate(
         lottery_date=F("lottery__date"),
+        lottery_rule=F("lottery__rule"),
         status=Case(
             When(drawn & Q(lottery__draw__winning_ballot_id=F("id")), then=Value(BallotStatus.WON)),
             When(drawn, then=Value(BallotStatus.LOST)),

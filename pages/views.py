@@ -28,7 +28,7 @@ from accounts.schemas import RegisterIn
 from accounts.services import user_register
 from ballots import selectors as ballot_selectors
 from ballots import services as ballot_services
-from ballots.models import Ballot, BallotStatus
+from ballots.models import Ballot, BallotStatus, Lottery
 from ballots.schemas import BallotFilters, LotteryOut
 from draws import selectors as draw_selectors
 from draws.schemas import DrawOut
@@ -138,6 +138,7 @@ def result(request: HttpRequest, lottery_date: str) -> HttpResponse:
         "values": _draw_values(draw),
         "ballot_hint": request.GET.get("ballot", "")[:36],
         "min_delay": request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24],
+        "commitment": request.GET.get("commitment", "")[:64],
     }
     return render(request, "pages/result.html", context)
 
@@ -268,6 +269,12 @@ def ballot(request: HttpRequest, ballot_id: UUID) -> HttpResponse:
     except NotFound as exc:
         return not_found(request, exc.detail)
     drawn = found.status != BallotStatus.PENDING  # type: ignore[attr-defined]
-    min_delay = request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24]
-    context = {"ballot": found, "drawn": drawn, "min_delay": min_delay}
+    context = {
+        "ballot": found,
+        "drawn": drawn,
+        "min_delay": request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24],
+        "commitment": request.GET.get("commitment", "")[:64],
+        # A day of the old rule is checked against the commitment seen before its close.
+        "old_rule": found.lottery_rule == Lottery.Rule.HMAC,  # type: ignore[attr-defined]
+    }
     return render(request, "pages/ballot.html", context)

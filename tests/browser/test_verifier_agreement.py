@@ -6,13 +6,14 @@ altered, in the database or on the wire, must fail both. Each case is also held 
 answer it must have, so two verifiers that were fooled alike would not pass.
 """
 
+import hashlib
 import os
 import secrets
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ballots.models import Ballot, Lottery
 from draws import vdf
 from draws.models import Draw
 from draws.services import lottery_draw
+from scripts import verify_draw
 from tests.browser.chromium import Watched, chromium, needs_chromium
 from tests.browser.rewriting_proxy import (
     Rewrite,
@@ -79,9 +81,17 @@ def draw_days(user, sizes: list[int], rule: str = VDF, first: date = FIRST) -> l
     return days
 
 
+def seen_before(day: date) -> str | None:
+    """The seed commitment GET /lotteries showed while an old-rule day was open; else None.
+    Both verifiers are given it, as --commitment and in the page's field."""
+    lottery = Lottery.objects.get(date=day)
+    return lottery.seed_commitment if lottery.rule == HMAC else None
+
+
 def cli(base: str, day: date, *args: str, flags: tuple[str, ...] = SCRIPT_FLAGS) -> str:
     result = subprocess.run(  # noqa: S603 - our own script, no shell
-        [sys.executable, "-I", "-S", str(VERIFIER), base, str(day), *flags, *args],
+        [sys.executable, "-I", "-S", str(VERIFIER), base, str(day), *flags, *args]
+        + (["--commitment", commitment] if (commitment := seen_before(day)) else []),
         capture_output=True,
         text=True,
         timeout=300,
@@ -95,7 +105,7 @@ def browser_day(browser, base: str, day: date, floor: str | None = FLOOR) -> tup
     web = Watched(browser, base)
     try:
         web.goto(f"/results/{day}")
-        return verify_day(web.page, timeout=300_000, min_delay=floor)
+        return verify_day(web.page, timeout=300_000, min_delay=floor, commitment=seen_before(day))
     finally:
         web.close()
 
@@ -104,7 +114,7 @@ def browser_ballot(browser, base: str, day: date, ballot_id: str) -> tuple[str, 
     web = Watched(browser, base)
     try:
         web.goto(f"/results/{day}")
-        return check_ballot(web.page, ballot_id, min_delay=FLOOR)
+        return check_ballot(web.page, ballot_id, min_delay=FLOOR, commitment=seen_before(day))
     finally:
         web.close()
 
@@ -213,6 +223,8 @@ def test_answers_rewritten_on_the_wire_fail_both(browser, proxy, user):
         "not JSON": lambda path, status, body: (
             (200, b"<html>") if _draw_of(day)(path) else (status, body)
         ),
+        "a made-up beacon round": json_rewrite(_draw_of(day), _forged_beacon),
+        "the old rule with a seed made after the close": json_rewrite(_draw_of(day), _downgraded),
     }
     for name, rewrite in cases.items():
         agree(browser, proxy, day, "fail", rewrite)
@@ -248,6 +260,48 @@ def test_answers_rewritten_on_the_wire_fail_both(browser, proxy, user):
     agree_on_ballot(browser, proxy, day, own, "fail", leaf)
     other_day = str(Ballot.objects.filter(lottery__date=before).first().id)  # type: ignore[union-attr]
     agree_on_ballot(browser, proxy, day, other_day, "fail")
+
+
+def _rehashed(answer: dict[str, Any]) -> dict[str, Any]:
+    """What a cheat does last: the winner its inputs give, and the record hash of it all."""
+    ids = sorted(
+        str(i)
+        for i in Ballot.objects.filter(lottery__date=answer["date"]).values_list("id", flat=True)
+    )
+    index = verify_draw.winning_index(verify_draw.Draw(answer, answer["date"]))
+    assert index is not None
+    answer["winning_index"], answer["winning_ballot_id"] = index, ids[index]
+    answer["record_hash"] = verify_draw.record_hash(verify_draw.Draw(answer, answer["date"]))
+    return answer
+
+
+def _forged_beacon(answer: dict[str, Any]) -> dict[str, Any]:
+    """The pinned quicknet round with random bytes for its signature (nobody checks BLS)."""
+    closes = int(datetime.fromisoformat(answer["closes_at"]).timestamp())
+    genesis = int(str(verify_draw.QUICKNET["genesis_time"]))
+    period = int(str(verify_draw.QUICKNET["period"]))
+    signature = secrets.token_bytes(48)
+    answer.update(
+        beacon_delay_seconds=60,
+        beacon_round=-(-(closes + 60 - genesis) // period) + 1,
+        beacon_signature=signature.hex(),
+        beacon_randomness=hashlib.sha256(signature).hexdigest(),
+    )
+    return _rehashed(answer)
+
+
+def _downgraded(answer: dict[str, Any]) -> dict[str, Any]:
+    """A delay-function day served as hmac-sha256 with a seed made up after the close."""
+    seed = secrets.token_bytes(32)
+    answer.update(
+        rule="hmac-sha256",
+        seed=seed.hex(),
+        seed_commitment=hashlib.sha256(seed).hexdigest(),
+        vdf_delay_log2=None,
+        vdf_output=None,
+        vdf_proof=[],
+    )
+    return _rehashed(answer)
 
 
 def _other_element(draw: Draw) -> str:

@@ -30,21 +30,32 @@ def lower_floor(page: Any, min_delay: str | None) -> None:
         field.fill(min_delay)
 
 
+def enter_commitment(page: Any, commitment: str | None) -> None:
+    """Fill "Seed commitment seen before the close" (verify_draw.py --commitment) if given."""
+    if commitment is not None:
+        page.locator("#seed-commitment").fill(commitment)
+
+
 def verify_day(
-    page: Any, timeout: float = 120_000, min_delay: str | None = None
+    page: Any,
+    timeout: float = 120_000,
+    min_delay: str | None = None,
+    commitment: str | None = None,
 ) -> tuple[str, list[tuple[str, str, str]]]:
     section = page.locator("section.verifier").filter(has=page.locator("[data-action=verify-day]"))
     lower_floor(page, min_delay)
+    enter_commitment(page, commitment)
     page.get_by_role("button", name="Verify this draw").click()
     outcome = wait_done(section, timeout)
     return outcome, checks_of(section)
 
 
 def check_ballot(
-    page: Any, ballot_id: str, min_delay: str | None = None
+    page: Any, ballot_id: str, min_delay: str | None = None, commitment: str | None = None
 ) -> tuple[str, list[tuple[str, str, str]]]:
     section = page.locator("section.verifier").filter(has=page.locator("form.check-ballot"))
     lower_floor(page, min_delay)
+    enter_commitment(page, commitment)
     page.get_by_label("Ballot id").fill(ballot_id)
     page.get_by_role("button", name="Check my ballot").click()
     outcome = wait_done(section)

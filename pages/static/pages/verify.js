@@ -354,6 +354,16 @@
     if (draw.rule === RULE_HMAC) {
       const commitment = hexOf(await sha256(bytesOfHex(draw.seed)));
       report.check("the seed matches its commitment", commitment === draw.seed_commitment, `SHA-256(seed) = ${commitment}`);
+      // Whoever holds the seed can make up another after the close, with its commitment:
+      // only a commitment public before the close makes the old rule fair.
+      const seen = commitmentSeen();
+      report.check(
+        "the commitment is the one seen before the day",
+        seen !== "" && seen === draw.seed_commitment,
+        seen === ""
+          ? 'none given; hmac-sha256 is fair only if the seed_commitment was public before the day closed: enter the one you saw in "Seed commitment seen before the close"'
+          : `you saw ${seen}`,
+      );
       return hmacIndex(draw);
     }
     const t = draw.vdf_delay_log2;
@@ -504,7 +514,8 @@
 
   // A beacon round (docs/draw-rules.md, 4): the one the rule fixes from the close and the
   // published delay, its randomness the hash of its signature. The BLS signature itself is
-  // left to verify_draw.py (with py_ecc), which says the same when it lacks that package.
+  // left to verify_draw.py (with py_ecc, or --beacon-url): unchecked, the "randomness" could
+  // be any bytes the server liked, so the day fails here as it does there without either.
   async function checkBeacon(draw, report) {
     if (draw.beacon_round === null) return;
     const closes = dayClose(draw);
@@ -514,7 +525,10 @@
     report.check("the beacon round is the one the rule fixes", draw.beacon_round === expected, `the first round ${draw.beacon_delay_seconds} s after the close is ${expected}`);
     const digest = hexOf(await sha256(bytesOfHex(draw.beacon_signature)));
     report.check("the beacon randomness is SHA-256 of its signature", digest === draw.beacon_randomness, `SHA-256(signature) = ${digest}`);
-    report.info("the beacon's BLS signature", "not checked in the browser: verify_draw.py checks it (with the py_ecc package)");
+    report.fail(
+      `the beacon's BLS signature of round ${draw.beacon_round}`,
+      "NOT checked in the browser: check this day with scripts/verify_draw.py and the py_ecc package, or its --beacon-url",
+    );
   }
 
   // The index the ballot's proof puts it at, if the proof leads to the draw's root; else null.
@@ -672,6 +686,13 @@
     input.setAttribute("aria-invalid", String(value === null));
     if (value === null) input.focus();
     return value;
+  }
+
+  // The page's "Seed commitment seen before the close" (verify_draw.py --commitment), for a
+  // day of the old rule; "" when the page has none or it is empty.
+  function commitmentSeen() {
+    const input = document.getElementById("seed-commitment");
+    return input ? input.value.trim().toLowerCase() : "";
   }
 
   function setUp() {
