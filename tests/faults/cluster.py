@@ -69,6 +69,9 @@ class Cluster:
             "PYTHONUNBUFFERED": "1",
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        # Where each process's log stood when it was last started: a process started again
+        # appends to the same log, and is ready only when the new run says so.
+        self.log_starts: dict[str, int] = {}
 
     # --- processes ---------------------------------------------------------------------
 
@@ -84,6 +87,7 @@ class Cluster:
         if kind == "worker":
             env = {"DATABASE_POOL": "false", **env}  # as docker-compose.yml runs it
         log = (self.tmp / f"{name}.log").open("ab")
+        self.log_starts[name] = log.tell()
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own commands
             commands[kind],
             cwd=ROOT,
@@ -107,7 +111,7 @@ class Cluster:
         if name == "web":
             return self.get("/health/live")[0] == 200
         marker = "ready." if name.startswith("worker") else "Starting..."
-        return marker in self.log(name)
+        return marker in self.log_since_start(name)
 
     def kill(self, name: str) -> None:
         """SIGKILL the process's whole group (a worker's pool children included)."""
@@ -138,6 +142,12 @@ class Cluster:
         path = self.tmp / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def log_since_start(self, name: str) -> str:
+        """What the process has logged since it was last started."""
+        path = self.tmp / f"{name}.log"
+        data = path.read_bytes() if path.exists() else b""
+        return data[self.log_starts.get(name, 0) :].decode(errors="replace")
+
     def log_tail(self, name: str, lines: int = 40) -> str:
         return "\n".join(self.log(name).splitlines()[-lines:])
 
@@ -150,6 +160,10 @@ class Cluster:
         seconds = int(utc_offset.total_seconds()) % 86400
         seconds -= 86400 if seconds > 43200 else 0
         _write_tzif(self.tmp / "zoneinfo" / ZONE, seconds)
+        # Beat's saved schedule holds its last runs in the zone's old offset: in the new one
+        # they could lie minutes ahead, and a restarted beat would not sweep until then.
+        for saved in (self.tmp / "var").glob("celerybeat-schedule*"):
+            saved.unlink()
         # The lottery day that closes at ``self.midnight``.
         self.day: date = (self.midnight + timedelta(seconds=seconds) - timedelta(days=1)).date()
 
