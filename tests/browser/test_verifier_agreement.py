@@ -6,14 +6,13 @@ altered, in the database or on the wire, must fail both. Each case is also held 
 answer it must have, so two verifiers that were fooled alike would not pass.
 """
 
-import hashlib
 import os
 import secrets
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from ballots.models import Ballot, Lottery
 from draws import vdf
 from draws.models import Draw
 from draws.services import lottery_draw
-from scripts import verify_draw
 from tests.browser.chromium import Watched, chromium, needs_chromium
 from tests.browser.rewriting_proxy import (
     Rewrite,
@@ -35,6 +33,7 @@ from tests.browser.rewriting_proxy import (
 )
 from tests.browser.verifier import check_ballot, verify_day
 from tests.conftest import forget_rendered_results, on
+from tests.draws.forgeries import downgraded, forged_beacon
 
 pytestmark = [*needs_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -223,8 +222,8 @@ def test_answers_rewritten_on_the_wire_fail_both(browser, proxy, user):
         "not JSON": lambda path, status, body: (
             (200, b"<html>") if _draw_of(day)(path) else (status, body)
         ),
-        "a made-up beacon round": json_rewrite(_draw_of(day), _forged_beacon),
-        "the old rule with a seed made after the close": json_rewrite(_draw_of(day), _downgraded),
+        "a made-up beacon round": json_rewrite(_draw_of(day), forged_beacon),
+        "the old rule with a seed made after the close": json_rewrite(_draw_of(day), downgraded),
     }
     for name, rewrite in cases.items():
         agree(browser, proxy, day, "fail", rewrite)
@@ -260,48 +259,6 @@ def test_answers_rewritten_on_the_wire_fail_both(browser, proxy, user):
     agree_on_ballot(browser, proxy, day, own, "fail", leaf)
     other_day = str(Ballot.objects.filter(lottery__date=before).first().id)  # type: ignore[union-attr]
     agree_on_ballot(browser, proxy, day, other_day, "fail")
-
-
-def _rehashed(answer: dict[str, Any]) -> dict[str, Any]:
-    """What a cheat does last: the winner its inputs give, and the record hash of it all."""
-    ids = sorted(
-        str(i)
-        for i in Ballot.objects.filter(lottery__date=answer["date"]).values_list("id", flat=True)
-    )
-    index = verify_draw.winning_index(verify_draw.Draw(answer, answer["date"]))
-    assert index is not None
-    answer["winning_index"], answer["winning_ballot_id"] = index, ids[index]
-    answer["record_hash"] = verify_draw.record_hash(verify_draw.Draw(answer, answer["date"]))
-    return answer
-
-
-def _forged_beacon(answer: dict[str, Any]) -> dict[str, Any]:
-    """The pinned quicknet round with random bytes for its signature (nobody checks BLS)."""
-    closes = int(datetime.fromisoformat(answer["closes_at"]).timestamp())
-    genesis = int(str(verify_draw.QUICKNET["genesis_time"]))
-    period = int(str(verify_draw.QUICKNET["period"]))
-    signature = secrets.token_bytes(48)
-    answer.update(
-        beacon_delay_seconds=60,
-        beacon_round=-(-(closes + 60 - genesis) // period) + 1,
-        beacon_signature=signature.hex(),
-        beacon_randomness=hashlib.sha256(signature).hexdigest(),
-    )
-    return _rehashed(answer)
-
-
-def _downgraded(answer: dict[str, Any]) -> dict[str, Any]:
-    """A delay-function day served as hmac-sha256 with a seed made up after the close."""
-    seed = secrets.token_bytes(32)
-    answer.update(
-        rule="hmac-sha256",
-        seed=seed.hex(),
-        seed_commitment=hashlib.sha256(seed).hexdigest(),
-        vdf_delay_log2=None,
-        vdf_output=None,
-        vdf_proof=[],
-    )
-    return _rehashed(answer)
 
 
 def _other_element(draw: Draw) -> str:

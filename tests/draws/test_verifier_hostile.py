@@ -6,9 +6,7 @@ verifier must answer 1 (a check failed) or 2 (the answer cannot be used), print 
 traceback, and finish within its timeout.
 """
 
-import hashlib
 import json
-import secrets
 import subprocess
 import sys
 import threading
@@ -24,8 +22,8 @@ import pytest
 
 from ballots.models import Ballot, Lottery
 from draws import vdf
-from scripts import verify_draw
 from tests.conftest import D, on, the_day_after
+from tests.draws.forgeries import downgraded, forged_beacon
 from tests.draws.test_verifiable import VERIFIER, drawn_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,7 +95,7 @@ def run(server: CheatingServer, *args: str, day: str = str(D)) -> subprocess.Com
     return result
 
 
-def on_draw(change: Callable[[dict[str, Any]], None]) -> Rewrite:
+def on_draw(change: Callable[[dict[str, Any]], object]) -> Rewrite:
     def rewrite(path: str, answer: Any) -> Any:
         if path.startswith("/draws/") and path.count("/") == 2 and isinstance(answer, dict):
             change(answer)
@@ -117,11 +115,6 @@ def recomputed_winner(answer: dict[str, Any]) -> None:
     count = answer["ballot_count"]
     answer["winning_index"] = vdf.winner_index(output=y, count=int(count))
     answer["winning_ballot_id"] = winner_for(answer, answer["winning_index"])
-
-
-def rehashed(answer: dict[str, Any]) -> None:
-    """What a cheat does last: the record hash of what it now serves (public arithmetic)."""
-    answer["record_hash"] = verify_draw.record_hash(verify_draw.Draw(answer, answer["date"]))
 
 
 @pytest.fixture
@@ -455,24 +448,7 @@ def test_a_made_up_beacon_round_fails_where_its_signature_cannot_be_checked(chea
     # Under `python3 -I -S` py_ecc cannot load. Random bytes as the pinned round's signature,
     # their SHA-256 as its randomness, and the winner that follows: only the signature is
     # wrong, and a note that it went unchecked let the server pick the winner.
-    def forge(answer: dict[str, Any]) -> None:
-        closes = int(verify_draw.datetime.fromisoformat(answer["closes_at"]).timestamp())
-        genesis = int(str(verify_draw.QUICKNET["genesis_time"]))
-        period = int(str(verify_draw.QUICKNET["period"]))
-        signature = secrets.token_bytes(48)
-        answer["beacon_delay_seconds"] = 60
-        answer["beacon_round"] = -(-(closes + 60 - genesis) // period) + 1
-        answer["beacon_signature"] = signature.hex()
-        answer["beacon_randomness"] = hashlib.sha256(signature).hexdigest()
-        index = vdf.winner_index(
-            output=int(answer["vdf_output"], 16),
-            count=answer["ballot_count"],
-            beacon=answer["beacon_randomness"],
-        )
-        answer["winning_index"], answer["winning_ballot_id"] = index, winner_for(answer, index)
-        rehashed(answer)
-
-    cheat.rewrite = on_draw(forge)
+    cheat.rewrite = on_draw(forged_beacon)
     result = run(cheat)
     assert result.returncode == 1, result.stdout
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
@@ -485,23 +461,7 @@ def test_a_made_up_beacon_round_fails_where_its_signature_cannot_be_checked(chea
 def test_a_new_day_served_under_the_old_rule_fails_without_the_commitment_seen_before(cheat, day):
     # hmac-sha256 is fair only if its seed was committed before the close. A seed made up
     # after it, its commitment and the winner they give passed every check of the old rule.
-    seed = secrets.token_bytes(32)
-
-    def downgrade(answer: dict[str, Any]) -> None:
-        answer.update(
-            rule="hmac-sha256",
-            seed=seed.hex(),
-            seed_commitment=hashlib.sha256(seed).hexdigest(),
-            vdf_delay_log2=None,
-            vdf_output=None,
-            vdf_proof=[],
-        )
-        index = verify_draw.winning_index(verify_draw.Draw(answer, answer["date"]))
-        assert index is not None
-        answer["winning_index"], answer["winning_ballot_id"] = index, winner_for(answer, index)
-        rehashed(answer)
-
-    cheat.rewrite = on_draw(downgrade)
+    cheat.rewrite = on_draw(downgraded)
     result = run(cheat)
     assert result.returncode == 1, result.stdout
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
