@@ -13,12 +13,12 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 
 from ballots.models import Ballot, Lottery
 from draws import vdf
@@ -398,6 +398,32 @@ def test_a_root_changed_after_the_close_contradicts_the_record(cheat, client, us
     assert f"FAIL {D}'s merkle_root is what an earlier run saw" in result.stdout
 
 
+def test_a_commitment_kept_while_the_day_was_open_verifies_an_old_day(
+    cheat, client, user, tmp_path
+):
+    # The person's routine: each day, check yesterday's draw with --record, which also keeps
+    # GET /lotteries as it stands. An old-rule day among those open is then checked against
+    # the commitment kept before it closed, with no --commitment to copy by hand. (The
+    # open day is today's: the server's clock stays real while the verifier asks it.)
+    drawn_day(client, user, 3)
+    today = timezone.localdate()
+    lottery = Lottery.objects.create(date=today, rule=Lottery.Rule.HMAC, vdf_delay_log2=None)
+    record = tmp_path / "seen.json"
+    assert run(cheat, "--record", str(record)).returncode == 0
+    Ballot.objects.bulk_create([Ballot(user=user, lottery=lottery) for _ in range(4)])
+    from draws.services import lottery_draw
+
+    with on(the_day_after(today)):
+        lottery_draw(lottery_date=today)
+
+    kept = run(cheat, "--record", str(record), day=str(today))
+    assert kept.returncode == 0, kept.stdout
+    assert (
+        f"OK   the commitment is the one seen before the day: you saw {lottery.seed_commitment}"
+    ) in kept.stdout
+    assert run(cheat, day=str(today)).returncode == 1  # no record, no --commitment
+
+
 def test_the_chain_check_catches_a_rewritten_earlier_day(cheat, client, user, auth_client):
     drawn_day(client, user, 5)  # D, height 0
     later = the_day_after(D)
@@ -473,29 +499,3 @@ def test_a_new_day_served_under_the_old_rule_fails_without_the_commitment_seen_b
     # The commitment a person saw for this day: none (GET /lotteries shows none for a day
     # of the delay function), and any they make up is not the one served.
     assert run(cheat, "--commitment", "0" * 64).returncode == 1
-
-
-def test_a_commitment_kept_while_the_day_was_open_verifies_an_old_day(
-    cheat, client, user, tmp_path
-):
-    # The person's routine: each day, check yesterday's draw with --record, which also keeps
-    # GET /lotteries as it stands. An old-rule day among those open is then checked against
-    # the commitment kept before it closed, with no --commitment to copy by hand.
-    drawn_day(client, user, 3)
-    later = D + timedelta(days=7)  # past the week D's /lotteries made: a row of its own
-    lottery = Lottery.objects.create(date=later, rule=Lottery.Rule.HMAC, vdf_delay_log2=None)
-    record = tmp_path / "seen.json"
-    with on(later):
-        assert run(cheat, "--record", str(record)).returncode == 0
-    Ballot.objects.bulk_create([Ballot(user=user, lottery=lottery) for _ in range(4)])
-    from draws.services import lottery_draw
-
-    with on(the_day_after(later)):
-        lottery_draw(lottery_date=later)
-
-    kept = run(cheat, "--record", str(record), day=str(later))
-    assert kept.returncode == 0, kept.stdout
-    assert (
-        f"OK   the commitment is the one seen before the day: you saw {lottery.seed_commitment}"
-    ) in kept.stdout
-    assert run(cheat, day=str(later)).returncode == 1  # no record, no --commitment
