@@ -37,3 +37,26 @@ def test_a_name_of_exactly_150_characters_after_nfkc_is_accepted(client):
 
     assert response.status_code == 201, response.content
     assert User.objects.get().username == "ffl" * 50
+
+
+@pytest.mark.parametrize("name", ["mÔ", "Ωμέγα", "名前", "ナナ_7"])
+def test_letters_of_any_script_are_accepted_and_the_schema_does_not_say_otherwise(client, name):
+    # make fuzz (schemathesis, seed 331323038128466653881141667073153721292) registered "mÔ"
+    # though /docs published pattern ^[\w.@+-]+$, which JSON Schema reads with ASCII \w: the
+    # schema refused names the server (Django's Unicode rule) accepts.
+    assert register(client, name).status_code == 201
+    username = client.get("/openapi.json").json()["components"]["schemas"]["RegisterIn"]
+    username = username["properties"]["username"]
+    assert "pattern" not in username
+    assert "any script" in username["description"]
+
+
+@pytest.mark.parametrize("name", ["two words", "semi;colon", "€uro", "tab\there", "a\n"])
+def test_anything_else_is_refused_with_the_characters_it_may_use(client, name):
+    response = register(client, name)
+
+    assert response.status_code == 422, response.content
+    (error,) = response.json()["detail"]
+    assert error["type"] == "string_pattern_mismatch"
+    assert "letters and digits of any script" in error["msg"]
+    assert not User.objects.exists()
