@@ -12,6 +12,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.conftest import close_thread_connection
+
 # (path with query, status, body) -> (status, body): what the client gets instead.
 Rewrite = Callable[[str, int, bytes], tuple[int, bytes]]
 
@@ -41,7 +43,10 @@ class RewritingProxy:
                     status, body, kind = error.code, error.read(), error.headers
                 content_type = kind.get("Content-Type", "application/octet-stream")
                 if self.path.startswith("/draws/"):
-                    status, body = proxy.rewrite(self.path, status, body)
+                    try:
+                        status, body = proxy.rewrite(self.path, status, body)
+                    finally:
+                        close_thread_connection()
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ballots.models import Ballot, Lottery
 from draws import vdf
-from tests.conftest import D, on, the_day_after
+from tests.conftest import D, close_thread_connection, on, the_day_after
 from tests.draws.forgeries import downgraded, forged_beacon
 from tests.draws.test_verifiable import VERIFIER, drawn_day
 
@@ -56,6 +56,8 @@ class CheatingServer:
                     body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 except Answer as forced:
                     status, body = forced.status, forced.body
+                finally:
+                    close_thread_connection()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
