@@ -23,52 +23,11 @@ import hmac
 from collections.abc import Iterator
 from datetime import date
 
+from record.tree import EMPTY_ROOT, audit_path, leaf_hash, node_hash, root_of
+
 CHUNK_SIZE = 1024  # a power of two: chunk roots are then nodes of the day's tree
-EMPTY_ROOT = hashlib.sha256(b"").digest()
 
-_sha256 = hashlib.sha256
-
-
-def leaf_hash(ballot_id: bytes) -> bytes:
-    return _sha256(b"\x00" + ballot_id).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return _sha256(b"\x01" + left + right).digest()
-
-
-def root_of(hashes: list[bytes]) -> bytes:
-    """The root over ``hashes`` (leaf hashes, or chunk roots), level by level."""
-    if not hashes:
-        return EMPTY_ROOT
-    level = hashes
-    while len(level) > 1:
-        paired = [
-            _sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
-        ]
-        if len(level) % 2:
-            paired.append(level[-1])  # carried up unchanged, never duplicated
-        level = paired
-    return level[0]
-
-
-def audit_path(hashes: list[bytes], index: int) -> list[bytes]:
-    """The sibling hashes from ``hashes[index]`` up to the root, bottom first.
-
-    A level where the node is the unpartnered last one adds no sibling; the verifier knows
-    those levels from the index and the count (RFC 9162, 2.1.3.2).
-    """
-    path = []
-    level = hashes
-    while len(level) > 1:
-        sibling = index ^ 1
-        if sibling < len(level):
-            path.append(level[sibling])
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level, index = paired, index // 2
-    return path
+__all__ = ["EMPTY_ROOT", "audit_path", "leaf_hash", "node_hash", "root_of"]
 
 
 def chunk_roots(ballot_ids: Iterator[list[bytes]]) -> tuple[int, list[tuple[bytes, bytes]]]:
@@ -93,7 +52,7 @@ def chunk_roots(ballot_ids: Iterator[list[bytes]]) -> tuple[int, list[tuple[byte
 
 
 def _chunk_root(ids: list[bytes]) -> bytes:
-    return root_of([_sha256(b"\x00" + ballot_id).digest() for ballot_id in ids])
+    return root_of([leaf_hash(ballot_id) for ballot_id in ids])
 
 
 def winning_index(
