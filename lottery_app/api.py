@@ -34,6 +34,7 @@ from lottery_app.metrics import MetricsAuth, metrics_exposition
 from lottery_app.openapi import openapi_tidy
 from lottery_app.renderers import ORJSONRenderer
 from lottery_app.schemas import errors
+from record.api import router as record_router
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,11 @@ TAGS = [
     {"name": "ballots", "description": "Submit ballots and read your own."},
     {"name": "draws", "description": "Results of past lotteries and what is needed to check them."},
     {
+        "name": "record",
+        "description": "The public record: the signed, witnessed log of every day's policy, "
+        "close and draw (docs/draw-rules.md, 6).",
+    },
+    {
         "name": "operations",
         "description": "For operators and monitoring, not participants: liveness, readiness, "
         "overdue draws. Prometheus' `GET /metrics` is left out of these docs (it has its own "
@@ -133,6 +139,7 @@ api.add_router("/token", token_router)
 api.add_router("/lotteries", lottery_router)
 api.add_router("/ballots", ballots_router)
 api.add_router("/draws", draws_router)
+api.add_router("/log", record_router)
 # For operators, apart from the participants' operations (health.py keeps its own tag).
 api.add_router("/health", health_router, tags=["operations"])
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "ballots",
     "draws",
+    "record",  # the public log: below the apps that log their events (ballots, draws)
     "pages",  # the human side: templates, forms, the stylesheet and the in-browser verifier
 ]
 
@@ -291,6 +292,41 @@ if LOTTERY_VDF_DELAY_LOG2 > 40:
 LOTTERY_BEACON_URL = env_str("LOTTERY_BEACON_URL", "")
 LOTTERY_BEACON_DELAY_SECONDS = env_int("LOTTERY_BEACON_DELAY_SECONDS", 60)
 
+# --- The public record (record/, docs/draw-rules.md section 6) --------------------------
+
+# The lottery's Ed25519 log key: it signs the log's checkpoints. Production refuses to start
+# without one; the embedded mode makes one once under var/. Back it up WITH the database: a
+# log restored below a size that witnesses cosigned is a fork they refuse for good.
+LOTTERY_LOG_KEY_FILE = Path(
+    env_str("LOTTERY_LOG_KEY_FILE", str(VAR_DIR / "log_key") if DEBUG else "")
+)
+# The log's name (its origin line, and its key's name): fixed when the key is made and stored
+# with it, never derived from a URL or port. The embedded mode names its own.
+LOTTERY_LOG_ORIGIN = env_str("LOTTERY_LOG_ORIGIN", "")
+LOTTERY_LOG_KEY_MAKE = DEBUG  # the embedded mode makes its key on first use
+if not DEBUG and not (str(LOTTERY_LOG_KEY_FILE) and LOTTERY_LOG_KEY_FILE.is_file()):
+    raise ImproperlyConfigured(
+        "LOTTERY_LOG_KEY_FILE must name the lottery's log key when DEBUG is off "
+        "(make one with: python scripts/log_key.py --origin NAME --out FILE)."
+    )
+# Witnesses (scripts/witness.py or any C2SP tlog-witness): each new checkpoint is sent to
+# every URL (the witness's prefix for /add-checkpoint), checked with the key in the same
+# place of LOTTERY_WITNESS_KEYS (vkeys), and its cosignature published.
+LOTTERY_WITNESS_URLS = env_list("LOTTERY_WITNESS_URLS", [])
+LOTTERY_WITNESS_KEYS = env_list("LOTTERY_WITNESS_KEYS", [])
+if len(LOTTERY_WITNESS_URLS) != len(LOTTERY_WITNESS_KEYS):
+    raise ImproperlyConfigured(
+        "LOTTERY_WITNESS_URLS and LOTTERY_WITNESS_KEYS must list the same witnesses, in order."
+    )
+LOTTERY_WITNESS_TIMEOUT_SECONDS = env_int("LOTTERY_WITNESS_TIMEOUT_SECONDS", 5, minimum=1)
+# How long after midnight a day's close must be cosigned, written into each day's policy. It
+# must stay far below the time an attacker needs for the day's 2**t squarings (about 1.2 us
+# each with GMP: 2**27 in 2.7 min), or a root held back could be ground; witnessing is
+# retried every LOTTERY_WITNESS_RETRY_SECONDS, several times within it. `manage.py check`
+# warns when it is not (record.apps).
+LOTTERY_CLOSE_WITNESS_SECONDS = env_int("LOTTERY_CLOSE_WITNESS_SECONDS", 60, minimum=1)
+LOTTERY_WITNESS_RETRY_SECONDS = env_int("LOTTERY_WITNESS_RETRY_SECONDS", 10, minimum=1)
+
 # --- Email (winner notifications) -------------------------------------------------------
 
 # console:// prints mail in the worker's terminal (embedded mode); production sets
@@ -389,6 +425,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=LOTTERY_SWEEP_SECONDS),
         # The next sweep is a failed sweep's retry; retrying too would only pile up attempts.
         "kwargs": {"retry": False},
+    },
+    # Until every witness has cosigned the newest checkpoint (a no-op once they have).
+    "record-witness": {
+        "task": "record.tasks.record_witness",
+        "schedule": timedelta(seconds=LOTTERY_WITNESS_RETRY_SECONDS),
+        "options": {"expires": LOTTERY_WITNESS_RETRY_SECONDS},
     },
 }
 
