@@ -28,3 +28,10 @@ def open_dates(today: date | None = None) -> list[date]:
 def closes_at(lottery_date: date) -> datetime:
     """The midnight that ends ``lottery_date``, as an aware datetime in TIME_ZONE."""
     return datetime.combine(lottery_date + timedelta(days=1), time.min, tzinfo=lottery_zone())
+
+
+def lottery_dates_ahead(today: date | None = None) -> list[date]:
+    """The open days and the one after them: every day's row and policy exist a day before
+    it opens, made by the sweep rather than by a request."""
+    first = today or lottery_today()
+    return [*open_dates(first), first + timedelta(days=settings.LOTTERY_OPEN_DAYS)]

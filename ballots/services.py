@@ -13,6 +13,7 @@ from ballots import selectors
 from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
 from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
+from ballots.policy import policies_log
 from lottery_app.errors import InvalidInput, Unauthorized
 from lottery_app.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
 from lottery_app.ratelimit import rate_limit_charge
@@ -38,11 +39,15 @@ def lottery_date_parse(value: str) -> date:
 
 
 def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
-    """Create the lottery rows of ``lottery_dates`` that do not exist yet."""
+    """Create the lottery rows of ``lottery_dates`` that do not exist yet, each with its policy
+    entry in the public record."""
+    dates = list(lottery_dates)
     # ignore_conflicts: two first submissions of a day (or a draw) may race to create it.
-    Lottery.objects.bulk_create(
-        [Lottery(date=lottery_date) for lottery_date in lottery_dates], ignore_conflicts=True
-    )
+    with transaction.atomic():
+        Lottery.objects.bulk_create(
+            [Lottery(date=lottery_date) for lottery_date in dates], ignore_conflicts=True
+        )
+        policies_log(lottery_dates=dates)
 
 
 def ballot_quota_charge(*, user_id: int, count: int = 1) -> None:

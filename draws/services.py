@@ -6,15 +6,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ballots.calendar import lottery_today, open_dates
+from ballots.calendar import lottery_dates_ahead, lottery_today
 from ballots.models import Lottery
 from ballots.services import lottery_ensure
-from draws import chain, merkle, vdf
+from draws import chain, merkle, record, vdf
 from draws.beacon import BeaconValue, beacon_fetch
 from draws.errors import DrawInProgress, LotteryStillOpen
 from draws.models import Draw
 from draws.notifications import draw_committed, winner_notifications_requeue
 from draws.selectors import ballot_at, ballot_set_digest, lottery_dates_undrawn
+from record.witnessing import witnesses_ask, witnesses_behind
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ def lottery_draw(*, lottery_date: date) -> Draw:
     draw = _lottery_close(lottery_date=lottery_date)
     if draw.state == Draw.State.DRAWN:
         return draw
+    # The close must be cosigned within the policy's bound, and this worker is about to spend
+    # minutes on the delay function: ask the witnesses now, not from the queue behind it.
+    if witnesses_behind():
+        witnesses_ask()
     _delay_evaluate(draw)
     beacon = _beacon_for(draw)
     return _draw_finish(draw=draw, beacon=beacon, started=started)
@@ -67,7 +72,7 @@ def lottery_draw_closed() -> list[Draw]:
     # Every pending day gets a result, even one nobody submitted for. The open window's days
     # are created ahead, so their policies are public before their first ballot: each day's
     # first run draws yesterday, so this runs at least once a day.
-    lottery_ensure(lottery_dates=[*pending, *open_dates(today)])
+    lottery_ensure(lottery_dates=[*pending, *lottery_dates_ahead(today)])
     # Close every past day at once; a submission racing this waits on the row and then
     # finds it closed.
     Lottery.objects.filter(date__lt=today, state=Lottery.State.OPEN).update(
@@ -105,6 +110,7 @@ def _lottery_close(*, lottery_date: date) -> Draw:
         )
         lottery.state = Lottery.State.CLOSED
         lottery.save(update_fields=["state"])
+        record.close_log(draw)
     logger.info(
         "Closed the lottery of %s: %d ballots, Merkle root %s (rule %s)",
         lottery_date,
@@ -181,6 +187,10 @@ class _ClaimRenewal:
         Draw.objects.filter(pk=self.draw_id, state=Draw.State.DRAWING).update(
             computing_until=timezone.now() + timedelta(seconds=CLAIM_SECONDS)
         )
+        # A witness that was down at the close is asked again while the delay runs (the
+        # queued retries wait behind this task when the worker has one process).
+        if witnesses_behind():
+            witnesses_ask()
         self.renewed = monotonic()
 
 
@@ -198,7 +208,7 @@ def _draw_finish(*, draw: Draw, beacon: BeaconValue | None, started: float) -> D
                 head = Draw.objects.filter(state=Draw.State.DRAWN).order_by("-height").first()
                 locked.previous = head
                 locked.height = 0 if head is None else head.height + 1  # type: ignore[operator]
-                locked.record_hash = _record_hash(locked)
+                locked.record_hash = record.draw_log(locked) or _record_hash(locked)
                 locked.save()
                 Lottery.objects.filter(pk=locked.lottery_id).update(state=Lottery.State.DRAWN)
                 locked.lottery.state = Lottery.State.DRAWN

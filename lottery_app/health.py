@@ -9,6 +9,7 @@ that its migrations are applied, and the broker (the compose healthchecks use it
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest
@@ -18,6 +19,7 @@ from ninja import Router, Schema, Status
 from ballots.calendar import lottery_today
 from draws.selectors import lottery_dates_overdue
 from lottery_app.celery import app as celery_app
+from record.selectors import closes_unwitnessed
 
 router = Router(tags=["health"])
 logger = logging.getLogger(__name__)
@@ -96,12 +98,15 @@ class NotReadyOut(Schema):
 class DrawsOut(Schema):
     status: str
     overdue: list[dt.date]
+    unwitnessed: list[dt.date] = []
 
 
 class DrawsOverdueOut(Schema):
     detail: str
     # Empty when the database itself is unavailable (the answer every endpoint gives then).
     overdue: list[dt.date] = []
+    # Closes some witness did not cosign within the policy's bound: those days never verify.
+    unwitnessed: list[dt.date] = []
 
 
 @router.get("/live", response=LiveOut, summary="Liveness (operators)")
@@ -134,12 +139,28 @@ def ready(request: HttpRequest) -> Status:
 )
 def draws(request: HttpRequest) -> Status:
     """503 with the dates of closed days still undrawn `LOTTERY_DRAW_GRACE_MINUTES` (10) after
-    their midnight, else 200: point monitoring at it.
+    their midnight, or whose close a witness did not cosign in time (those can never verify),
+    else 200: point monitoring at it.
     """
-    overdue = lottery_dates_overdue(now=timezone.now(), today=lottery_today())
+    now, today = timezone.now(), lottery_today()
+    overdue = lottery_dates_overdue(now=now, today=today)
+    unwitnessed = closes_unwitnessed(
+        now=now, since=today - dt.timedelta(days=settings.LOTTERY_OPEN_DAYS)
+    )
+    problems = []
     if overdue:
-        days = ", ".join(day.isoformat() for day in overdue)
-        return Status(
-            503, {"detail": f"Closed lottery days not drawn in time: {days}.", "overdue": overdue}
+        problems.append(
+            "Closed lottery days not drawn in time: "
+            + ", ".join(day.isoformat() for day in overdue)
+            + "."
         )
-    return Status(200, {"status": "ok", "overdue": []})
+    if unwitnessed:
+        problems.append(
+            "Closes not cosigned by every witness in time (these days can never verify): "
+            + ", ".join(day.isoformat() for day in unwitnessed)
+            + "."
+        )
+    if problems:
+        detail = " ".join(problems)
+        return Status(503, {"detail": detail, "overdue": overdue, "unwitnessed": unwitnessed})
+    return Status(200, {"status": "ok", "overdue": [], "unwitnessed": []})

@@ -13,6 +13,7 @@ from ballots.models import Ballot, Lottery
 from draws import vdf
 from draws.models import Draw
 from draws.services import lottery_draw, lottery_draw_closed
+from record.models import Entry
 from tests.conftest import D, on, submit, the_day_after
 
 pytestmark = pytest.mark.django_db
@@ -291,9 +292,13 @@ def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments(client
     with on(D):
         lottery_draw_closed()
 
+    # The open window, and the day after it: a day's row and policy exist a day before it opens.
     window = Lottery.objects.filter(date__gte=D).order_by("date")
-    assert [lottery.date for lottery in window] == [D + timedelta(n) for n in range(7)]
-    # Each day's policy is fixed before it opens: the rule and its delay.
+    assert [lottery.date for lottery in window] == [D + timedelta(n) for n in range(8)]
+    # Each day's policy is fixed before it opens: the rule and its delay, in the public record.
     assert {(lottery.rule, lottery.vdf_delay_log2) for lottery in window} == {
         (Lottery.Rule.UNICORN, 8)
     }
+    policies = Entry.objects.filter(kind=Entry.Kind.POLICY, date__gte=D).order_by("date")
+    assert [entry.date for entry in policies] == [D + timedelta(n) for n in range(8)]
+    assert all("\nvdf_delay_log2 8\n" in entry.text for entry in policies)

@@ -103,7 +103,11 @@ def test_ready_is_503_when_the_broker_is_unreachable(client, broker_down):
 def test_draws_is_200_while_every_closed_day_is_drawn_or_within_its_grace(client, ballots_on):
     ballots_on(D, 1)
     with on(the_day_after(D), hour=0):  # 00:00: D closed just now, within the grace period
-        assert client.get("/health/draws").json() == {"status": "ok", "overdue": []}
+        assert client.get("/health/draws").json() == {
+            "status": "ok",
+            "overdue": [],
+            "unwitnessed": [],
+        }
     with on(the_day_after(D)):
         lottery_draw_closed()
         assert client.get("/health/draws").status_code == 200
