@@ -34,9 +34,11 @@ COPY . .
 # collectstatic writes each file and its .gz beside it; WhiteNoise serves those (it serves
 # from the apps' folders only where collectstatic has not run, as in `make run`).
 # Its settings must import; these build-time values are never used at run time.
-RUN DEBUG=false SECRET_KEY=build-only-not-secret DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-    LOTTERY_VAR_DIR=/tmp/var python manage.py collectstatic --no-input -v0 \
- && rm -rf /tmp/var /tmp/build.sqlite3 \
+RUN python scripts/log_key.py --origin build.invalid/only --out /tmp/build_log_key >/dev/null \
+ && DEBUG=false SECRET_KEY=build-only-not-secret DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    LOTTERY_VAR_DIR=/tmp/var LOTTERY_LOG_KEY_FILE=/tmp/build_log_key \
+    python manage.py collectstatic --no-input -v0 \
+ && rm -rf /tmp/var /tmp/build.sqlite3 /tmp/build_log_key \
  && useradd --system --uid 10001 --home-dir /app lottery \
  && mkdir -p /app/var && chown lottery /app/var
 

@@ -55,6 +55,7 @@ ENV = {
     **os.environ,
     "DEBUG": "false",
     "SECRET_KEY": "bench-" + "k" * 60,
+    "LOTTERY_LOG_KEY_FILE": str(ROOT / "tests" / "log_key.test"),
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; nothing terminates TLS here
     "DATABASE_URL": f"{PG}/{DB_NAME}",

@@ -276,6 +276,23 @@ def readme_flow() -> None:
     )
     status, _, body = http("GET", "/docs")
     check(status == 200 and b"swagger" in body.lower(), f"GET /docs: {status}")
+    public_record()
+
+
+def public_record() -> None:
+    """The open days' policies are in the log, and the witness service cosigned it."""
+    status, _, body = http("GET", "/log/witnesses")
+    witnesses = json.loads(body).get("witnesses", []) if status == 200 else []
+    check(len(witnesses) == 1, f"GET /log/witnesses: {status}, {len(witnesses)} witness")
+    deadline, cosigned, note = time.monotonic() + 60, False, ""
+    while not cosigned and time.monotonic() < deadline:
+        status, _, body = http("GET", "/log/checkpoint")
+        note = body.decode(errors="replace")
+        # The lottery's signature, then the witness's cosignature of the same checkpoint.
+        cosigned = status == 200 and note.count("\n\u2014 ") >= 2
+        if not cosigned:
+            time.sleep(2)
+    check(cosigned, f"GET /log/checkpoint is cosigned by the witness service: {note[-160:]!r}")
 
 
 def forged_forwarded_for_is_not_believed() -> None:

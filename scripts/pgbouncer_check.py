@@ -42,6 +42,7 @@ ENV = {
     **os.environ,
     "DEBUG": "false",
     "SECRET_KEY": "pgbouncer-" + "k" * 60,
+    "LOTTERY_LOG_KEY_FILE": str(ROOT / "tests" / "log_key.test"),
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
     "DATABASE_URL": f"{os.environ['PGBOUNCER_URL']}/{DB}",

@@ -32,18 +32,37 @@ stop() {
   trap - INT TERM EXIT
   # runserver's autoreloader serves from a child process: stop that one too. Celery's
   # workers and beat shut their own children down.
-  pkill -TERM -P "${pids[0]}" 2>/dev/null || true
+  [[ -n "${server_pid:-}" ]] && { pkill -TERM -P "$server_pid" 2>/dev/null || true; }
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 
 export DEBUG="${DEBUG:-true}"
+
+# A local witness (scripts/witness.py) that cosigns the log's checkpoints, so the embedded
+# mode shows the whole path; real assurance needs witnesses run by others (docs/verifying.md).
+# It keeps its key and memory under var/witness/; on a free port, told to the app below.
+if [[ -z "${LOTTERY_WITNESS_URLS:-}" ]]; then
+  witness_dir="${LOTTERY_VAR_DIR:-var}/witness"
+  mkdir -p "$witness_dir" && : >"$witness_dir/stdout"
+  python scripts/witness.py --port 0 --key-file "$witness_dir/key" \
+    --log-key "$(python manage.py logkey)" >"$witness_dir/stdout" 2>"$witness_dir/log" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    [[ $(wc -l <"$witness_dir/stdout") -ge 2 ]] && break
+    sleep 0.1
+  done
+  LOTTERY_WITNESS_KEYS=$(sed -n 1p "$witness_dir/stdout")
+  LOTTERY_WITNESS_URLS=$(sed -n 2p "$witness_dir/stdout" | sed 's/^witness listening on //')
+  export LOTTERY_WITNESS_KEYS LOTTERY_WITNESS_URLS
+  echo "Local witness at $LOTTERY_WITNESS_URLS, key $LOTTERY_WITNESS_KEYS"
+fi
 # One metrics folder for the web server and the worker's processes, so /metrics shows the
 # draws and emails the worker counts too. Emptied here: every process starts now.
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${LOTTERY_VAR_DIR:-var}/metrics}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-python manage.py runserver "$port" & pids+=($!)
+python manage.py runserver "$port" & server_pid=$! && pids+=($!)
 DATABASE_POOL=false celery -A lottery_app worker --loglevel=INFO --concurrency=1 --hostname=worker@%h & pids+=($!)
 celery -A lottery_app beat --loglevel=INFO & pids+=($!)
 

@@ -66,6 +66,7 @@ class Cluster:
             "PYTHONTZPATH": os.pathsep.join([str(tmp / "zoneinfo"), *zoneinfo.TZPATH]),
             # A fresh folder that does not exist yet, as in a fresh clone.
             "LOTTERY_VAR_DIR": str(tmp / "var"),
+            "LOTTERY_LOG_KEY_FILE": str(ROOT / "tests" / "log_key.test"),
             "PYTHONUNBUFFERED": "1",
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}

@@ -14,6 +14,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-real-secret-" + "x" * 50,
     "ALLOWED_HOSTS": "lottery.example.com",
+    "LOTTERY_LOG_KEY_FILE": str(ROOT / "tests" / "log_key.test"),
 }
 
 

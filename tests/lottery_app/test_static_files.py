@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 BUNDLE = "/static/ninja/swagger-ui-bundle.js"
 
@@ -35,6 +36,7 @@ def test_a_gzip_client_gets_swagger_uis_compressed_bundle_once_collected(tmp_pat
         "ALLOWED_HOSTS": "testserver",
         "STATIC_ROOT": str(tmp_path / "static"),
         "LOTTERY_VAR_DIR": str(tmp_path / "var"),
+        "LOTTERY_LOG_KEY_FILE": str(Path(__file__).resolve().parents[1] / "log_key.test"),
     }
     status, encoding, size = fetch_bundle(env)  # nothing collected: served from the package
     assert (status, encoding) == ("200", "None")
