@@ -98,11 +98,16 @@ def time_count(day: date) -> float:
 def reset(day: date) -> None:
     from ballots.models import Lottery
     from draws.models import Draw
+    from record.models import Checkpoint, Cosignature, Entry, Head, WitnessProgress
 
     # The chain protects a draw that another follows: unlink it first (bench data only).
     Draw.objects.filter(previous__lottery__date=day).update(previous=None)
     Draw.objects.filter(lottery__date=day).delete()
     Lottery.objects.filter(date=day).update(state=Lottery.State.CLOSED)
+    # The log holds one close and one draw per day for good: a redrawn bench day starts a new
+    # log (its policy is logged again by the draw, marked demo: it is made after the fact).
+    for model in (Cosignature, WitnessProgress, Checkpoint, Entry, Head):
+        model.objects.all().delete()
 
 
 def measure_one(day: date) -> dict[str, float]:
@@ -295,8 +300,130 @@ def time_verifier(day: date) -> None:
         server.wait()
 
 
+def time_log(years: int = 10) -> None:
+    """The public record's costs at ``years`` of days (a policy, a close and a draw each):
+    an append with its signed checkpoint, a real witness's cosignature per event, and the
+    proofs' sizes and times."""
+    import tempfile
+
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from record import tree
+    from record.keys import log_signer
+    from record.models import Checkpoint, Entry, Head
+    from record.services import record_append
+    from record.witnessing import witnesses_ask
+
+    days = years * 365
+    reset(date(1, 1, 1))  # an empty log
+    first = date(2000, 1, 1)
+    texts = []
+    for n in range(days):
+        day = (first + timedelta(days=n)).isoformat()
+        texts += [
+            f"lottery-policy/v1\ndate {day}\n" + "x" * 280,
+            f"lottery-close/v1\ndate {day}\n" + "x" * 200,
+            f"lottery-draw/v1\ndate {day}\n" + "x" * 1100,
+        ]
+    now = timezone.now()
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                index=i,
+                kind=("policy", "close", "draw")[i % 3],
+                date=first + timedelta(days=i // 3),
+                text=text,
+                leaf_hash=tree.leaf_hash(text.encode()),
+                logged_at=now,
+            )
+            for i, text in enumerate(texts)
+        ],
+        batch_size=5000,
+    )
+    Head.objects.update_or_create(pk=1, defaults={"size": len(texts)})
+    print(f"\nthe public record at {years} years ({len(texts):,} entries):")
+    from django.db import transaction
+
+    appends = []
+    for n in range(10):
+        started = time.perf_counter()
+        with transaction.atomic():
+            record_append(
+                kind="policy", lottery_date=date(3000, 1, 1) + timedelta(n), text=f"e{n}\n"
+            )
+        appends.append(time.perf_counter() - started)
+    print(
+        f"{'append + signed checkpoint':>32} {statistics.median(appends) * 1000:>7.1f} ms"
+        " (median of 10)"
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        witness = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "witness.py"),
+                "--port",
+                "0",
+                "--key-file",
+                f"{folder}/key",
+                "--log-key",
+                log_signer().verifier.vkey,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            vkey = witness.stdout.readline().strip()  # type: ignore[union-attr]
+            url = witness.stdout.readline().split()[-1]  # type: ignore[union-attr]
+            with override_settings(LOTTERY_WITNESS_URLS=[url], LOTTERY_WITNESS_KEYS=[vkey]):
+                started = time.perf_counter()
+                witnesses_ask()  # the first: the whole log, from size 0
+                first_seconds = time.perf_counter() - started
+                rounds = []
+                for n in range(10):
+                    with transaction.atomic():
+                        record_append(
+                            kind="close",
+                            lottery_date=date(3000, 1, 1) + timedelta(n),
+                            text=f"c{n}\n",
+                        )
+                    started = time.perf_counter()
+                    witnesses_ask()
+                    rounds.append(time.perf_counter() - started)
+        finally:
+            witness.terminate()
+            witness.wait()
+    print(f"{'a witness cosigns, first time':>32} {first_seconds * 1000:>7.1f} ms")
+    print(
+        f"{'a witness cosigns one event':>32} {statistics.median(rounds) * 1000:>7.1f} ms"
+        " (median of 10, its consistency proof included)"
+    )
+
+    size = Checkpoint.objects.order_by("-size").first().size  # type: ignore[union-attr]
+    client = Client(HTTP_HOST="localhost")
+    for label, url in (
+        ("inclusion proof", f"/log/proof/inclusion?index={size // 2}&size={size}"),
+        ("consistency proof", f"/log/proof/consistency?old={size // 3}&new={size}"),
+        ("all entries, 1,000 a page", "/log/entries?start=0&limit=1000"),
+    ):
+        started = time.perf_counter()
+        answer = client.get(url)
+        seconds = time.perf_counter() - started
+        body = answer.json()
+        detail = (
+            f"{len(body['path'])} hashes, {len(body['path']) * 32} B"
+            if "path" in body
+            else f"{len(answer.content):,} B a page, {size // 1000 + 1} pages"
+        )
+        print(f"{label:>32} {seconds * 1000:>7.1f} ms  {detail}")
+
+
 if __name__ == "__main__":
     main()
     if len(sys.argv) == 1:
+        time_log()
         time_delay_function()
         time_verifier(max(SIZES, key=SIZES.__getitem__))
