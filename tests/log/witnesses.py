@@ -4,12 +4,15 @@ import contextlib
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "witness.py"
 TIMEOUT = 5.0
@@ -32,6 +35,8 @@ class Launcher:
     def popen(self, *args: str, clock: str | None = None) -> subprocess.Popen[bytes]:
         # ``clock`` (e.g. "2026-11-21 00:00:30") starts the witness's clock there, through
         # libfaketime: its cosignatures carry that time, as a witness's own clock would.
+        if clock and shutil.which("faketime") is None:
+            pytest.skip("needs libfaketime (apt-get install faketime; .ci/run installs it)")
         faked = ["faketime", "-f", f"@{clock}"] if clock else []
         log = (self.tmp_path / f"witness-{len(self.procs)}.stderr").open("wb")
         proc = subprocess.Popen(  # noqa: S603 - our own script, our own arguments
