@@ -569,6 +569,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"witness: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
         return 2
+    # Before the ready lines, so that a signal sent once they are read is handled. The
+    # handler only notes the signal: taking a lock in it could deadlock the main thread.
+    signals: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _: signals.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _: signals.append(signum))
     if args.vkey_file is not None:
         args.vkey_file.write_text(key.vkey + "\n")
     print(key.vkey, flush=True)
@@ -580,10 +585,6 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    # The handler only notes the signal: taking a lock in it could deadlock the main thread.
-    signals: list[int] = []
-    signal.signal(signal.SIGTERM, lambda signum, _: signals.append(signum))
-    signal.signal(signal.SIGINT, lambda signum, _: signals.append(signum))
     threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
     while not signals:
         time.sleep(0.1)
