@@ -6,35 +6,62 @@
 
 Options:
   --min-delay N      refuse a delay-function draw whose delay is below N squarings
-                     (default 2^27, about ten minutes with GMP; demo and test days publish
-                     2^16 or less and need e.g. --min-delay 2^16)
-  --commitment HEX   hmac-sha256 days (the old rule): the seed commitment you saw before
-                     the day closed; without it (or a --record kept while the day was
-                     open) such a day fails, since its seed could have been made up after
+                     (default 2^27, about ten minutes with GMP; test days publish 2^16 or
+                     less and need e.g. --min-delay 2^16)
+  --commitment HEX   hmac-sha256 days before the public record (the old rule): the seed
+                     commitment you saw before the day closed; without it (or a --record kept
+                     while the day was open) such a day fails, since its seed could have been
+                     made up after. A day with a policy entry takes it from the entry.
   --chain N          also check the last N links of the chain of draws before this one
   --record FILE      keep what this run saw (each open day's policy, each closed day's count
-                     and root, each draw's record hash) in FILE, and fail if the server now
-                     contradicts what an earlier run kept
+                     and root, each draw's record hash, each checkpoint of the log) in FILE,
+                     and fail if the server now contradicts what an earlier run kept
   --beacon-url URL   take the beacon's genesis, period and public key from its own /info
                      (the default is drand's quicknet, built in) and re-read the round there
   --require-beacon   fail a day drawn without a beacon round
+  --log-key VKEY     the lottery's log key (a C2SP vkey, name+id+base64), pinned from a
+                     source other than the server; without it the key the server serves is
+                     used, and the run says so (SKIP)
+  --witness-key VKEY a witness's key (vkey of type 0x04), repeatable: each one given must
+                     have cosigned the day's policy before the close and its close in time
+  --require-witnesses
+                     any check that could not be made (a SKIP) fails the run, and so does
+                     a run without --witness-key
+  --max-close-delay SECONDS
+                     the most time after the close the day's policy may allow for its close
+                     to be witnessed (default 900)
+  --allow-demo       accept a day whose policy says "demo yes" (make demo's days) below the
+                     delay floor and with late timing; nothing else is waived
+
+The public record (docs/draw-rules.md, 6): every day on or after the log's first policy entry
+is checked against the log. The verifier reads every entry up to the newest checkpoint,
+recomputes its root, takes every value that decides the winner from the day's policy, close
+and draw entries (the draw must equal them), and, for each pinned witness, finds the first
+checkpoint holding the policy entry and the first holding the close entry that the witness
+cosigned: the policy must be cosigned before closes_at, the close within the policy's
+close_witness_seconds after it. Days before the record keep the draw's own checks.
 
 A beacon round is checked offline: it must be the round the rule fixes from the close and
-the day's published beacon delay, its randomness the SHA-256 of its signature, and the
-signature a BLS signature of the round by the beacon's key. That last check needs the
-py_ecc package, or --beacon-url to read the round from the beacon itself; with neither, the
-verifier checks everything else and fails the day (an unchecked signature lets the server
-make the randomness up).
+the day's beacon delay, its randomness the SHA-256 of its signature, and the signature a BLS
+signature of the round by the beacon's key. That last check needs the py_ecc package, or
+--beacon-url to read the round from the beacon itself; with neither, the verifier checks
+everything else and fails the day (an unchecked signature lets the server make the
+randomness up).
 
-Prints one line per check. Exits 0 when every check passed, 1 when one failed (a value that
-does not match, or is not in its one canonical form), 2 when the server's answer cannot be
-used at all (an HTTP error, with the server's detail; not JSON; a missing field).
+Prints one line per check (OK, FAIL, or SKIP for one that could not be made, with why). Exits
+0 when every check passed (the last line lists what was not checked, if anything), 1 when
+one failed (a value that does not match, or is not in its one canonical form), 2 when the
+server's answer cannot be used at all (an HTTP error, with the server's detail; not JSON; a
+missing field).
 
-The rules are docs/draw-rules.md; the server's draws/merkle.py, draws/vdf.py and
-draws/chain.py implement the same ones, and so does the in-browser verifier.
+The rules are docs/draw-rules.md; the server's draws/merkle.py, draws/vdf.py, draws/chain.py
+and record/ implement the same ones, and so does the in-browser verifier.
 """
 
 import argparse
+import base64
+import binascii
+import copy
 import hashlib
 import hmac
 import json
@@ -45,7 +72,9 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import sleep
 from typing import Any
@@ -82,10 +111,20 @@ QUICKNET = {
 }
 BLS_DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The public record (docs/draw-rules.md, 6).
+ENTRY_PAGE = 1000  # GET /log/entries' largest page
+CHECKPOINT_PAGE = 100  # GET /log/checkpoints' largest page
+MAX_LOG_SIZE = 10_000_000  # a few entries a day: far more than any real log
+MAX_TEXT_BYTES = 1024 * 1024  # a key or a checkpoint with its cosignatures
+DEFAULT_MAX_CLOSE_DELAY = 900
 
 
 class Unusable(Exception):
     """The server's answer cannot be used at all: exit 2."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when the server answered with an error
 
 
 class Refused(Exception):
@@ -95,11 +134,27 @@ class Refused(Exception):
 class Checks:
     def __init__(self) -> None:
         self.failed = 0
+        self.skipped: list[str] = []  # what could not be checked, for the last line
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         print(f"{'OK  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
         self.failed += not ok
         return ok
+
+    def skip(self, label: str, what: str, why: str) -> None:
+        """A check that cannot be made: ``SKIP <what>: <why>``; ``label`` names it at the end."""
+        print(f"SKIP {what}: {why}")
+        if label not in self.skipped:
+            self.skipped.append(label)
+
+    def verdict(self, strict: bool) -> tuple[str, int]:
+        """The last line and the exit code; ``strict`` (--require-witnesses) fails a SKIP."""
+        unchecked = f"not checked: {', '.join(self.skipped)}"
+        if self.failed:
+            return f"{self.failed} check(s) FAILED" + (f"; {unchecked}" if self.skipped else ""), 1
+        if self.skipped and strict:
+            return f"not every check was made (--require-witnesses): {unchecked}", 1
+        return "all checks passed" + (f"; {unchecked}" if self.skipped else ""), 0
 
 
 def note(text: str) -> None:
@@ -126,12 +181,29 @@ MAX_WAIT_SECONDS = 60
 
 def get_json(url: str) -> Any:
     """The JSON answer at ``url``; a 429 is waited out as its Retry-After asks, a few times."""
+    body = _get(url, "application/json", MAX_ANSWER_BYTES)
+    try:
+        return json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Unusable(f"{url} did not answer JSON: {exc}") from None
+
+
+def get_text(url: str) -> str:
+    """The text/plain answer at ``url`` (a key, a signed note), as UTF-8."""
+    try:
+        return _get(url, "text/plain", MAX_TEXT_BYTES).decode()
+    except UnicodeDecodeError:
+        raise Unusable(f"{url} did not answer UTF-8 text") from None
+
+
+def _get(url: str, accept: str, most: int) -> bytes:
     for _ in range(RATE_LIMIT_WAITS):
         try:
-            return _get_json_once(url)
+            return _get_once(url, accept, most)
         except urllib.error.HTTPError as exc:
             if exc.code != 429:
-                raise Unusable(f"{url} answered HTTP {exc.code}: {_detail(exc)}") from None
+                detail = _detail(exc)
+                raise Unusable(f"{url} answered HTTP {exc.code}: {detail}", exc.code) from None
             wait = exc.headers.get("Retry-After", "")
             seconds = min(int(wait), MAX_WAIT_SECONDS) if wait.isdigit() else 5
             asked = " as it asks" if wait.isdigit() else ""
@@ -140,21 +212,18 @@ def get_json(url: str) -> Any:
     raise Unusable(f"{url} kept answering HTTP 429 (too many requests); try again later")
 
 
-def _get_json_once(url: str) -> Any:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+def _get_once(url: str, accept: str, most: int) -> bytes:
+    request = urllib.request.Request(url, headers={"Accept": accept})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read(MAX_ANSWER_BYTES + 1)
+            body = response.read(most + 1)
     except urllib.error.HTTPError:
-        raise  # get_json tells a 429 from the rest
+        raise  # _get tells a 429 from the rest
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise Unusable(f"{url} could not be read: {exc}") from None
-    if len(body) > MAX_ANSWER_BYTES:
-        raise Unusable(f"{url} answered more than {MAX_ANSWER_BYTES} bytes")
-    try:
-        return json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise Unusable(f"{url} did not answer JSON: {exc}") from None
+    if len(body) > most:
+        raise Unusable(f"{url} answered more than {most} bytes")
+    return bytes(body)
 
 
 def _detail(exc: urllib.error.HTTPError) -> str:
@@ -347,6 +416,8 @@ def vdf_input(draw: Draw) -> int:
 
 def vdf_verify(x: int, y: int, proof: list[int], delay_log2: int) -> bool:
     """Pietrzak's halving rounds (docs/draw-rules.md, 2); every element already canonical."""
+    if len(proof) != delay_log2:  # e.g. a proof of the answer's delay, not the policy's
+        return False
     for round_no, mu in enumerate(proof, start=1):
         half = 1 << (delay_log2 - round_no)
         digest = hashlib.sha256(
@@ -354,7 +425,7 @@ def vdf_verify(x: int, y: int, proof: list[int], delay_log2: int) -> bool:
         ).digest()
         r = int.from_bytes(digest[:16], "big")
         x, y = normalize(pow(x, r, N) * mu), normalize(pow(mu, r, N) * y)
-    return len(proof) == delay_log2 and y == normalize(x * x)
+    return y == normalize(x * x)
 
 
 def winning_index(draw: Draw) -> int | None:
@@ -396,7 +467,17 @@ def record_hash(draw: Draw) -> str:
 # --- The checks ---------------------------------------------------------------------------
 
 
-def check_policy(checks: Checks, draw: Draw, min_delay: int, commitment: str | None) -> None:
+def check_policy(
+    checks: Checks,
+    draw: Draw,
+    min_delay: int,
+    commitment: str | None,
+    *,
+    seen_in: str | None = None,
+    demo: bool = False,
+) -> None:
+    """The rule's own conditions. ``seen_in`` names where ``commitment`` comes from when it is
+    not the person's (the day's policy entry); ``demo`` waives the delay floor (--allow-demo)."""
     _day_close(draw)  # every day closes at the midnight that ends it, whatever its rule
     if draw.rule == HMAC_RULE:
         note("rule hmac-sha256 (a day created before the delay function)")
@@ -415,6 +496,8 @@ def check_policy(checks: Checks, draw: Draw, min_delay: int, commitment: str | N
             "day closed: pass the one you saw with --commitment, or keep GET /lotteries with "
             "--record while the day is open"
             if commitment is None
+            else f"{seen_in} has {commitment.lower()}"
+            if seen_in
             else f"you saw {commitment.lower()}",
         )
         return
@@ -422,6 +505,9 @@ def check_policy(checks: Checks, draw: Draw, min_delay: int, commitment: str | N
     squarings = 1 << draw.delay_log2
     seconds = squarings * 5e-6
     took = f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.2g} s"
+    if demo:
+        note(f"the delay is 2^{draw.delay_log2} squarings (about {took}); not held to the floor")
+        return
     checks.check(
         f"the delay is at least {_power(min_delay)} squarings",
         squarings >= min_delay,
@@ -541,24 +627,41 @@ def verify_ballot(checks: Checks, base: str, draw: Draw, ballot_id: str) -> None
 
 
 def check_chain(checks: Checks, base: str, draw: Draw, links: int) -> None:
-    current = draw
+    _walk_chain(checks, base, draw.date, draw.height, draw.previous_date, draw.previous_hash, links)
+
+
+def _walk_chain(
+    checks: Checks,
+    base: str,
+    day: str,
+    height: int,
+    previous_date: str | None,
+    previous_hash: str | None,
+    links: int,
+) -> None:
+    """Follow ``links`` links back from the draw of ``day`` through GET /draws/{date}: days
+    that predate the public record, whose record hash is the rule of section 5."""
     for _ in range(links):
-        if current.previous_date is None:
-            note(f"the chain starts at {current.date} (height 0)")
+        if previous_date is None:
+            note(f"the chain starts at {day} (height {height})")
             return
-        previous = Draw(get_json(f"{base}/draws/{current.previous_date}"), current.previous_date)
+        previous = Draw(get_json(f"{base}/draws/{previous_date}"), previous_date)
         if previous.state != "drawn":
-            raise Refused(f"the chain links {current.date} to {previous.date}, not drawn")
+            raise Refused(f"the chain links {day} to {previous.date}, not drawn")
         checks.check(
-            f"the chain link {current.date} -> {previous.date}",
-            record_hash(previous) == previous.record_hash == current.previous_hash
-            and previous.height == current.height - 1,
+            f"the chain link {day} -> {previous.date}",
+            record_hash(previous) == previous.record_hash == previous_hash
+            and previous.height == height - 1,
             f"height {previous.height}, record hash {previous.record_hash}",
         )
-        current = previous
+        day, height = previous.date, previous.height
+        previous_date, previous_hash = previous.previous_date, previous.previous_hash
 
 
-def check_beacon(checks: Checks, draw: Draw, beacon_url: str | None, required: bool) -> None:
+def check_beacon(
+    checks: Checks, draw: Draw, closes: int, beacon_url: str | None, required: bool
+) -> None:
+    """The beacon round of ``draw``, whose day closed at the POSIX time ``closes``."""
     if draw.beacon_round is None:
         if required:
             checks.check("a beacon round was mixed in", False, "the day was drawn without one")
@@ -575,7 +678,6 @@ def check_beacon(checks: Checks, draw: Draw, beacon_url: str | None, required: b
     if type(genesis) is not int or type(period) is not int or period < 1:
         raise Unusable("the beacon's /info has no integer genesis_time and period")
     note(f"beacon: {source}")
-    closes = _day_close(draw)
     after = closes + draw.beacon_delay
     expected = max(1, -(-(after - genesis) // period) + 1)
     checks.check(
@@ -662,7 +764,518 @@ def bls_valid(public_key: str, round_: int, signature: bytes) -> bool | None:
     return bool(final_exponentiate(product) == FQ12.one())
 
 
+# --- Ed25519 (RFC 8032), verification only -------------------------------------------------
+#
+# Points are kept in extended coordinates (X, Y, Z, T), x = X/Z, y = Y/Z, x*y = T/Z, and added
+# with RFC 8032 5.1.4's formulas, which also double. Strict, as docs/draw-rules.md (6) asks:
+# a public key or an R that is not the canonical encoding of a curve point is refused
+# (y >= p, or x = 0 with its sign bit set), so is a public key of small order ([8]A = 0) and
+# an S that is not below L. The equation checked is the cofactorless [S]B = R + [k]A, the one
+# Go's crypto/ed25519 (the witnesses' library) and OpenSSL check: with R canonical, what
+# passes here passes there.
+
+ED_P = 2**255 - 19
+ED_L = 2**252 + 27742317777372353535851937790883648493  # the order of the base point
+ED_D = -121665 * pow(121666, -1, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)
+EdPoint = tuple[int, int, int, int]
+ED_IDENTITY: EdPoint = (0, 1, 1, 0)
+
+
+def _ed_add(a: EdPoint, b: EdPoint) -> EdPoint:
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    p = ED_P
+    e1, e2 = (y1 - x1) * (y2 - x2) % p, (y1 + x1) * (y2 + x2) % p
+    c, d = 2 * t1 * t2 * ED_D % p, 2 * z1 * z2 % p
+    e, f, g, h = e2 - e1, d - c, d + c, e2 + e1
+    return (e * f % p, g * h % p, f * g % p, e * h % p)
+
+
+def _ed_multiply(scalar: int, point: EdPoint) -> EdPoint:
+    result = ED_IDENTITY
+    while scalar:
+        if scalar & 1:
+            result = _ed_add(result, point)
+        point = _ed_add(point, point)
+        scalar >>= 1
+    return result
+
+
+def _ed_equal(a: EdPoint, b: EdPoint) -> bool:
+    return (a[0] * b[2] - b[0] * a[2]) % ED_P == 0 and (a[1] * b[2] - b[1] * a[2]) % ED_P == 0
+
+
+def _ed_decode(encoded: bytes) -> EdPoint | None:
+    """RFC 8032 5.1.3: the point, or None for anything but a point's canonical encoding."""
+    if len(encoded) != 32:
+        return None
+    number = int.from_bytes(encoded, "little")
+    y, sign = number & ((1 << 255) - 1), number >> 255
+    if y >= ED_P:
+        return None
+    u, v = (y * y - 1) % ED_P, (ED_D * y * y + 1) % ED_P
+    x = u * pow(v, 3, ED_P) * pow(u * pow(v, 7, ED_P), (ED_P - 5) // 8, ED_P) % ED_P
+    if (v * x * x - u) % ED_P:
+        if (v * x * x + u) % ED_P:
+            return None  # u/v has no square root: not on the curve
+        x = x * ED_SQRT_M1 % ED_P
+    if x == 0 and sign:
+        return None
+    if x & 1 != sign:
+        x = ED_P - x
+    return (x, y, 1, x * y % ED_P)
+
+
+ED_BASE = _ed_decode(bytes([0x58]) + bytes([0x66]) * 31)  # y = 4/5, x even
+
+
+def _ed_key(public_key: bytes) -> EdPoint | None:
+    point = _ed_decode(public_key)
+    if point is None or _ed_equal(_ed_multiply(8, point), ED_IDENTITY):
+        return None  # not a canonical point, or of small order
+    return point
+
+
+def ed25519_key_valid(public_key: bytes) -> bool:
+    return _ed_key(public_key) is not None
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """RFC 8032 5.1.7, strict (above)."""
+    if len(signature) != 64:
+        return False
+    a, r = _ed_key(public_key), _ed_decode(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= ED_L or ED_BASE is None:
+        return False
+    digest = hashlib.sha512(signature[:32] + public_key + message).digest()
+    k = int.from_bytes(digest, "little") % ED_L
+    return _ed_equal(_ed_multiply(s, ED_BASE), _ed_add(r, _ed_multiply(k, a)))
+
+
+# --- Signed notes, keys and checkpoints (C2SP signed-note, tlog-checkpoint, tlog-cosignature)
+
+LOG_KEY_TYPE = 0x01  # Ed25519 over the note's text
+WITNESS_KEY_TYPE = 0x04  # a timestamped Ed25519 cosignature
+EM_DASH = "\u2014"
+KEY_NAME = re.compile(r"[^\s+\u2014\x00-\x1f\x7f]+")  # no spaces, no "+", no control characters
+BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # every ASCII control character but "\n"
+MAX_SIGNATURES = 100
+MAX_TIMESTAMP = (1 << 63) - 1
+
+
+def b64decode(encoded: str) -> bytes | None:
+    """Standard base64 in its one canonical spelling (padded, no stray bits), or None."""
+    if not BASE64.fullmatch(encoded):
+        return None
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        return None
+    return raw if base64.b64encode(raw).decode() == encoded else None
+
+
+@dataclass(frozen=True)
+class Key:
+    """A verifier key (vkey): ``name+<key id, 8 hex digits>+base64(type || public key)``."""
+
+    name: str
+    type: int
+    public: bytes
+
+    @property
+    def id(self) -> bytes:
+        raw = self.name.encode() + b"\n" + bytes([self.type]) + self.public
+        return hashlib.sha256(raw).digest()[:4]
+
+    @property
+    def vkey(self) -> str:
+        material = base64.b64encode(bytes([self.type]) + self.public).decode()
+        return f"{self.name}+{self.id.hex()}+{material}"
+
+    @classmethod
+    def parse(cls, vkey: str, key_type: int) -> "Key":
+        """The key, or ValueError saying why ``vkey`` is not one of ``key_type``."""
+        parts = vkey.split("+", 2)  # the base64 may hold "+" too
+        if len(parts) != 3 or not KEY_NAME.fullmatch(parts[0]):
+            raise ValueError("not a verifier key (name+keyid+base64, the name without spaces)")
+        name, key_id, material = parts
+        raw = b64decode(material)
+        if not re.fullmatch(r"[0-9a-f]{8}", key_id) or raw is None:
+            raise ValueError("its key id is not 8 lowercase hex digits, or its key not base64")
+        if len(raw) != 33 or raw[0] != key_type:
+            raise ValueError(f"not a key of type 0x{key_type:02x} (1 + 32 bytes)")
+        key = cls(name, key_type, raw[1:])
+        if key.id.hex() != key_id:
+            raise ValueError(f"its key id {key_id} is not the one of its name and key")
+        if not ed25519_key_valid(key.public):
+            raise ValueError("not a canonical Ed25519 point of large order")
+        return key
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, as JSON may carry
+        return False
+    return True
+
+
+def cosignature_message(body: str, timestamp: int) -> bytes:
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+
+
+@dataclass
+class Note:
+    """A signed note: its text (``body``, ending in "\\n") and its signature lines."""
+
+    body: str
+    signatures: list[tuple[str, bytes]]  # (key name, key id || signature)
+    _verified: dict[bytes, bool] = dataclass_field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> "Note":
+        if CONTROL.search(text) or not _utf8(text):
+            raise ValueError("it holds a control character, or is not UTF-8")
+        separator = text.rfind("\n\n")
+        if separator < 0 or not text.endswith("\n"):
+            raise ValueError("no blank line between its text and its signatures")
+        lines = text[separator + 2 : -1].split("\n")
+        if len(lines) > MAX_SIGNATURES:
+            raise ValueError(f"more than {MAX_SIGNATURES} signature lines")
+        signatures = []
+        for line in lines:
+            parts = line.split(" ")
+            payload = b64decode(parts[2]) if len(parts) == 3 else None
+            if len(parts) != 3 or parts[0] != EM_DASH or not KEY_NAME.fullmatch(parts[1]):
+                raise ValueError(f"not a signature line: {line[:80]!r}")
+            if payload is None or len(payload) < 5:
+                raise ValueError(
+                    f"a signature that is not base64 of key id and bytes: {line[:80]!r}"
+                )
+            signatures.append((parts[1], payload))
+        return cls(text[: separator + 1], signatures)
+
+    def _lines_of(self, key: Key) -> list[bytes]:
+        """The signatures of ``key`` (its name and key id); a note ignores other keys'."""
+        return [sig[4:] for name, sig in self.signatures if name == key.name and sig[:4] == key.id]
+
+    def signed_by(self, key: Key) -> bool:
+        """Signed by ``key``: at least one signature of it, and every one valid."""
+        if key.public not in self._verified:
+            signatures = self._lines_of(key)
+            self._verified[key.public] = bool(signatures) and all(
+                ed25519_verify(key.public, self.body.encode(), signature)
+                for signature in signatures
+            )
+        return self._verified[key.public]
+
+    def cosigned_at(self, witness: Key) -> tuple[int | None, int]:
+        """The earliest time of a valid cosignature of ``witness`` (None if it has none), and
+        how many of its cosignatures did not verify."""
+        times, invalid = [], 0
+        for payload in self._lines_of(witness):
+            timestamp = int.from_bytes(payload[:8], "big")
+            valid = len(payload) == 8 + 64 and timestamp <= MAX_TIMESTAMP
+            message = cosignature_message(self.body, timestamp)
+            if valid and ed25519_verify(witness.public, message, payload[8:]):
+                times.append(timestamp)
+            else:
+                invalid += 1
+        return (min(times) if times else None), invalid
+
+
+@dataclass
+class Checkpoint:
+    """A checkpoint of the log: ``origin``, ``size``, ``root`` (and ignored extension lines)."""
+
+    note: Note
+    size: int
+    root: bytes
+
+    @classmethod
+    def parse(cls, text: str, origin: str) -> "Checkpoint":
+        """The checkpoint of the log named ``origin``; Refused if it is anything else."""
+        try:
+            note = Note.parse(text)
+        except ValueError as exc:
+            raise Refused(f"a checkpoint is not a signed note: {exc}") from None
+        lines = note.body[:-1].split("\n")
+        if len(lines) < 3 or not all(lines):
+            raise Refused("a checkpoint's text is not origin, size, root and extension lines")
+        root = b64decode(lines[2])
+        if lines[0] != origin:
+            raise Refused(f"a checkpoint of {lines[0][:80]!r}, not of the log {origin!r}")
+        if not re.fullmatch(r"0|[1-9][0-9]{0,18}", lines[1]) or root is None or len(root) != 32:
+            raise Refused(f"a checkpoint's size or root is not canonical: {note.body[:200]!r}")
+        return cls(note, int(lines[1]), root)
+
+
+# --- The lottery's log: entries and their tree (docs/draw-rules.md, 6) ---------------------
+
+POLICY, CLOSE, DRAW = "lottery-policy/v1", "lottery-close/v1", "lottery-draw/v1"
+KIND_NAMES = {POLICY: "policy", CLOSE: "close", DRAW: "draw"}
+_INT = "0|[1-9][0-9]{0,18}"
+_INSTANT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+_HEX64 = "[0-9a-f]{64}"
+
+
+def _or_none(pattern: str) -> str:
+    return f"none|{pattern}"
+
+
+# Each kind's lines, in their one order, with the form of each value.
+ENTRY_LINES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    kind: [(name, re.compile(pattern)) for name, pattern in lines]
+    for kind, lines in {
+        POLICY: [
+            ("date", DATE.pattern),
+            ("rule", f"{UNICORN}|{HMAC_RULE}"),
+            ("vdf_delay_log2", _or_none(_INT)),
+            ("beacon", f"none|(?:{_INT}) [^\\s]+"),
+            ("opens_at", _INSTANT),
+            ("closes_at", _INSTANT),
+            ("close_witness_seconds", _INT),
+            ("seed_commitment", _or_none(_HEX64)),
+            ("demo", "yes|no"),
+        ],
+        CLOSE: [
+            ("date", DATE.pattern),
+            ("policy", _HEX64),
+            ("ballot_count", _INT),
+            ("merkle_root", _HEX64),
+            ("closed_at", _INSTANT),
+        ],
+        DRAW: [
+            ("date", DATE.pattern),
+            ("policy", _HEX64),
+            ("close", _HEX64),
+            ("winning_index", _or_none(_INT)),
+            ("winning_ballot_id", _or_none(UUID_TEXT.pattern)),
+            ("seed", _or_none(_HEX64)),
+            ("vdf_output", _or_none(HEX_ELEMENT.pattern)),
+            ("beacon_round", _or_none(_INT)),
+            ("beacon_randomness", _or_none(HEX_BEACON.pattern)),
+            ("beacon_signature", _or_none(HEX_SIGNATURE.pattern)),
+            ("height", _INT),
+            ("previous_record_hash", _or_none(_HEX64)),
+            ("drawn_at", _INSTANT),
+        ],
+    }.items()
+}
+
+
+def _instant(value: str) -> int:
+    """A ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` instant as microseconds since 1970 (UTC)."""
+    moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def _utc(seconds: int) -> str:
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return f"{seconds} (POSIX time)"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of the log, every line checked for its name, order and canonical value."""
+
+    index: int
+    kind: str
+    values: dict[str, str]
+    text: bytes
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text).hexdigest()
+
+    @property
+    def date(self) -> str:
+        return self.values["date"]
+
+    def value(self, name: str) -> str | None:
+        return None if self.values[name] == "none" else self.values[name]
+
+    def number(self, name: str) -> int | None:
+        value = self.value(name)
+        return None if value is None else int(value)
+
+    @classmethod
+    def parse(cls, index: int, raw: bytes) -> "Entry":
+        def refuse(why: str) -> Refused:
+            return Refused(f"the log's entry {index} is not in canonical form: {why}")
+
+        try:
+            entry = raw.decode()
+        except UnicodeDecodeError:
+            raise refuse("not UTF-8") from None
+        if CONTROL.search(entry) or not entry.endswith("\n"):
+            raise refuse("a control character, or no final newline")
+        kind, *lines = entry[:-1].split("\n")
+        if kind not in ENTRY_LINES:
+            raise refuse(f"unknown kind {kind[:80]!r}")
+        spec = ENTRY_LINES[kind]
+        if len(lines) != len(spec):
+            raise refuse(f"{len(lines)} lines after {kind}, not {len(spec)}")
+        values = {}
+        for line, (name, pattern) in zip(lines, spec, strict=True):
+            key, _, value = line.partition(" ")
+            if key != name or not pattern.fullmatch(value):
+                raise refuse(f"expected {name} and its value, got {line[:100]!r}")
+            values[name] = value
+        try:
+            date.fromisoformat(values["date"])
+            instants = {name: _instant(v) for name, v in values.items() if name.endswith("_at")}
+        except ValueError as exc:
+            raise refuse(f"a date or time that does not exist: {exc}") from None
+        made = cls(index, kind, values, raw)
+        if kind == POLICY:
+            why = _policy_refusal(made, instants)
+            if why:
+                raise refuse(why)
+        output = made.value("vdf_output") if kind == DRAW else None
+        if output is not None and not 1 <= int(output, 16) <= HALF_N:
+            raise refuse("vdf_output is not a canonical group element")
+        return made
+
+
+def _policy_refusal(policy: Entry, instants: dict[str, int]) -> str:
+    delay = policy.number("vdf_delay_log2")
+    if policy.values["rule"] == UNICORN and (delay is None or not 1 <= delay <= 64):
+        return "a delay-function day's vdf_delay_log2 must be 1..64"
+    if policy.values["rule"] == UNICORN and policy.value("seed_commitment") is not None:
+        return "a delay-function day has no seed_commitment"
+    if policy.values["rule"] == HMAC_RULE and (
+        delay is not None or not policy.value("seed_commitment")
+    ):
+        return "an hmac-sha256 day has a seed_commitment and no vdf_delay_log2"
+    opens, closes = instants["opens_at"], instants["closes_at"]
+    if opens % 1_000_000 or closes % 1_000_000 or not opens < closes:
+        return "opens_at and closes_at must be whole seconds, opens_at first"
+    return ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The day's policy entry, read: every value that decides its winner."""
+
+    entry: Entry
+    rule: str
+    delay_log2: int | None
+    beacon_delay: int | None
+    beacon_url: str | None
+    opens: int  # POSIX seconds
+    closes: int
+    close_witness_seconds: int
+    seed_commitment: str | None
+    demo: bool
+
+    @classmethod
+    def of(cls, entry: Entry) -> "Policy":
+        beacon = entry.value("beacon")
+        delay, url = beacon.split(" ", 1) if beacon else (None, None)
+        return cls(
+            entry=entry,
+            rule=entry.values["rule"],
+            delay_log2=entry.number("vdf_delay_log2"),
+            beacon_delay=None if delay is None else int(delay),
+            beacon_url=url,
+            opens=_instant(entry.values["opens_at"]) // 1_000_000,
+            closes=_instant(entry.values["closes_at"]) // 1_000_000,
+            close_witness_seconds=int(entry.values["close_witness_seconds"]),
+            seed_commitment=entry.value("seed_commitment"),
+            demo=entry.values["demo"] == "yes",
+        )
+
+
+class Log:
+    """The log's entries up to a checkpoint, and the root of every prefix of them."""
+
+    def __init__(self, texts: list[bytes]) -> None:
+        self.entries = [Entry.parse(index, text) for index, text in enumerate(texts)]
+        builder = RootBuilder()
+        self.roots = [builder.root()]
+        for text in texts:
+            builder.add(hashlib.sha256(b"\x00" + text).digest())
+            self.roots.append(builder.root())
+
+    @property
+    def size(self) -> int:
+        return len(self.entries)
+
+    def root(self, size: int) -> bytes:
+        """The RFC 6962 root of the first ``size`` entries."""
+        return self.roots[size]
+
+    def first_policy_date(self) -> str | None:
+        return next((e.date for e in self.entries if e.kind == POLICY), None)
+
+    def of_day(self, day: str, kind: str) -> list[Entry]:
+        return [e for e in self.entries if e.kind == kind and e.date == day]
+
+    def draws_at_height(self, height: int) -> list[Entry]:
+        return [e for e in self.entries if e.kind == DRAW and e.number("height") == height]
+
+
+def read_entries(base: str, size: int) -> list[bytes]:
+    """Entries 0 .. size - 1, in pages of ENTRY_PAGE; each page exactly the entries asked for."""
+    texts: list[bytes] = []
+    while len(texts) < size:
+        start, limit = len(texts), min(ENTRY_PAGE, size - len(texts))
+        page = get_json(f"{base}/log/entries?start={start}&limit={limit}")
+        entries, next_start = field(page, "entries"), field(page, "next_start")
+        if (
+            type(field(page, "start")) is not int
+            or field(page, "start") != start
+            or not isinstance(entries, list)
+            or len(entries) != limit
+            or not all(isinstance(entry, str) for entry in entries)
+            or not (next_start is None or (type(next_start) is int and next_start == start + limit))
+        ):
+            raise Refused(
+                f"GET /log/entries?start={start}&limit={limit} did not answer exactly those "
+                f"{limit} entries (start, entries, next_start)"
+            )
+        try:
+            texts += [entry.encode() for entry in entries]
+        except UnicodeEncodeError:
+            raise Refused(f"an entry from {start} on is not UTF-8 text") from None
+    return texts
+
+
+def cosigned_checkpoints(base: str, after: int, origin: str) -> Iterator[Checkpoint]:
+    """The cosigned checkpoints of size > ``after``, ascending; the paging must progress."""
+    while True:
+        page = get_json(f"{base}/log/checkpoints?after={after}&limit={CHECKPOINT_PAGE}")
+        items, next_after = field(page, "items"), field(page, "next_after")
+        if (
+            not isinstance(items, list)
+            or len(items) > CHECKPOINT_PAGE
+            or not all(isinstance(item, str) for item in items)
+        ):
+            raise Refused(f"GET /log/checkpoints?after={after} is not a list of signed notes")
+        previous = after
+        for item in items:
+            checkpoint = Checkpoint.parse(item, origin)
+            if checkpoint.size <= previous:
+                raise Refused(f"GET /log/checkpoints?after={after} is not ascending by size")
+            previous = checkpoint.size
+            yield checkpoint
+        if next_after is None:
+            return
+        if not items or type(next_after) is not int or next_after != previous:
+            raise Refused(f"GET /log/checkpoints?after={after}: next_after is not its last size")
+        after = next_after
+
+
 # --- What earlier runs saw ----------------------------------------------------------------
+
+
+LOG_RECORD = "log"  # the key of --record's log section, beside the days' dates
 
 
 class Record:
@@ -700,27 +1313,52 @@ class Record:
                 )
             kept.setdefault(name, value)
 
+    def checkpoints_kept(self) -> dict[int, str]:
+        """The log's checkpoints earlier runs saw: size -> root (hex)."""
+        kept = self.before.get(LOG_RECORD, {})
+        checkpoints = kept.get("checkpoints", {}) if isinstance(kept, dict) else {}
+        if not isinstance(checkpoints, dict):
+            return {}
+        return {
+            int(size): root
+            for size, root in checkpoints.items()
+            if isinstance(size, str) and size.isdigit() and isinstance(root, str)
+        }
+
+    def keep_checkpoint(self, size: int, root: bytes) -> None:
+        kept = self.days.setdefault(LOG_RECORD, {})
+        kept.setdefault("checkpoints", {}).setdefault(str(size), root.hex())
+
     def save(self) -> None:
         if self.path is not None:
             self.path.write_text(json.dumps(self.days, indent=1, sort_keys=True) + "\n")
 
 
 def record_open_days(checks: Checks, record: Record, base: str) -> None:
-    """Each open day's policy, as /lotteries shows it before the day's draw."""
+    """Each listed day's policy, as /lotteries shows it before the day's draw. A day is kept
+    as seen open (its seed commitment then vouches for an old-rule day) only while this
+    machine's clock is before the day's closes_at."""
     days = get_json(f"{base}/lotteries")
     if not isinstance(days, list):
         raise Unusable("/lotteries did not answer a list")
+    now = datetime.now(UTC)
     for day in days:
         date = text(day, "date", DATE)
+        closes_at = field(day, "closes_at")
+        try:
+            closes = datetime.fromisoformat(str(closes_at))
+        except ValueError:
+            raise Refused(f"{date}'s closes_at is not an ISO 8601 time: {closes_at!r}") from None
+        is_open = closes.tzinfo is not None and now < closes
         record.see(
             checks,
             date,
             rule=field(day, "rule"),
-            closes_at=field(day, "closes_at"),
+            closes_at=closes_at,
             beacon_delay_seconds=optional_integer(day, "beacon_delay_seconds"),
             vdf_delay_log2=optional_integer(day, "vdf_delay_log2"),
             seed_commitment=optional_text(day, "seed_commitment", HEX64),
-            seen_open=True,
+            **({"seen_open": True} if is_open else {}),
         )
 
 
@@ -745,6 +1383,457 @@ def record_draw(checks: Checks, record: Record, draw: Draw) -> None:
     )
 
 
+# --- The checks of the public record ------------------------------------------------------
+
+
+@dataclass
+class LogView:
+    """What this run read of the log: its key, newest checkpoint, entries, checkpoints seen."""
+
+    key: Key
+    newest: Checkpoint
+    log: Log
+    seen: dict[int, bytes] = dataclass_field(default_factory=dict)  # matched their entries
+
+
+def read_log(checks: Checks, base: str, log_key: Key | None, pinned: bool) -> LogView | None:
+    """The log up to its newest checkpoint, checked against the log key; None if the server
+    keeps no log (GET /log/checkpoint answers 404)."""
+    try:
+        newest_text = get_text(f"{base}/log/checkpoint")
+    except Unusable as exc:
+        if exc.status != 404:
+            raise
+        why = "the server publishes no log (GET /log/checkpoint answered HTTP 404)"
+        if pinned:
+            checks.check("the lottery publishes its log", False, why)
+        else:
+            checks.skip("the public record", "the public record", why)
+        return None
+    if log_key is None:
+        served = get_text(f"{base}/log/key")
+        try:
+            if not served.endswith("\n") or "\n" in served[:-1]:
+                raise ValueError("not one line")
+            log_key = Key.parse(served[:-1], LOG_KEY_TYPE)
+        except ValueError as exc:
+            raise Unusable(f"GET /log/key is not the log's verifier key: {exc}") from None
+        checks.skip(
+            "the log key (--log-key)",
+            "the lottery's log key is not pinned (--log-key)",
+            "read from the server it checks",
+        )
+        note(f"the server's log key: {log_key.vkey}")
+    newest = Checkpoint.parse(newest_text, log_key.name)
+    checks.check(
+        "the newest checkpoint is signed by the log key",
+        newest.note.signed_by(log_key),
+        f"{log_key.name}, size {newest.size}",
+    )
+    if newest.size > MAX_LOG_SIZE:
+        raise Refused(f"the log claims {newest.size} entries, more than {MAX_LOG_SIZE}")
+    log = Log(read_entries(base, newest.size))
+    matches = log.root(newest.size) == newest.root
+    checks.check(
+        "the newest checkpoint's root is the root of the log's entries",
+        matches,
+        f"{log.size} entries, recomputed {log.root(log.size).hex()}"
+        + ("" if matches else f"; the checkpoint says {newest.root.hex()}"),
+    )
+    view = LogView(log_key, newest, log)
+    if matches and newest.note.signed_by(log_key):
+        view.seen[newest.size] = newest.root
+    return view
+
+
+def check_kept_history(checks: Checks, record: Record, view: LogView) -> None:
+    """--record: every checkpoint an earlier run kept is still the root of the entries."""
+    kept = record.checkpoints_kept()
+    if kept:
+        log = view.log
+        changed = [
+            (size, root)
+            for size, root in sorted(kept.items())
+            if size > log.size or log.root(size).hex() != root
+        ]
+        size, root = changed[0] if changed else (0, "")
+        checks.check(
+            "the log's history is what earlier runs saw",
+            not changed,
+            f"{len(kept)} checkpoints kept"
+            if not changed
+            else f"the log now has {log.size} entries, fewer than the {size} kept"
+            if size > log.size
+            else f"kept root {root} for size {size}; its entries now give {log.root(size).hex()}",
+        )
+
+
+@dataclass(frozen=True)
+class Day:
+    """The day's entries in the log."""
+
+    policy: Policy
+    close: Entry
+    draw: Entry
+
+
+def day_entries(checks: Checks, log: Log, day: str) -> Day | None:
+    found = {kind: log.of_day(day, kind) for kind in (POLICY, CLOSE, DRAW)}
+    for kind, entries in found.items():
+        if len(entries) > 1:
+            checks.check(
+                f"the log holds one {KIND_NAMES[kind]} entry for {day}",
+                False,
+                f"entries {', '.join(str(e.index) for e in entries)}",
+            )
+    missing = [KIND_NAMES[kind] for kind, entries in found.items() if not entries]
+    checks.check(
+        f"the log holds {day}'s policy, close and draw entries",
+        not missing,
+        f"no {' and no '.join(missing)} entry"
+        if missing
+        else "entries " + ", ".join(str(entries[0].index) for entries in found.values()),
+    )
+    if missing:
+        return None
+    policy, close, draw = (found[kind][0] for kind in (POLICY, CLOSE, DRAW))
+    checks.check(
+        "the close and draw entries follow the day's policy and close",
+        close.values["policy"] == draw.values["policy"] == policy.hash
+        and draw.values["close"] == close.hash
+        and policy.index < close.index < draw.index,
+        f"policy {policy.hash}, close {close.hash}",
+    )
+    day_policy = Policy.of(policy)
+    _check_entries_agree(day_policy, close, draw)
+    return Day(day_policy, close, draw)
+
+
+def _check_entries_agree(policy: Policy, close: Entry, draw: Entry) -> None:
+    """The draw entry has the values the policy's rule and the close's count call for."""
+    count = int(close.values["ballot_count"])
+    index, winner = draw.number("winning_index"), draw.value("winning_ballot_id")
+    beacon = [
+        draw.value(name) for name in ("beacon_round", "beacon_randomness", "beacon_signature")
+    ]
+    has_output = policy.rule == UNICORN and count > 0
+    why = ""
+    if (count == 0) != (index is None) or (index is None) != (winner is None):
+        why = "a winner, its index and a non-empty day go together"
+    elif index is not None and index >= count:
+        why = f"winning_index {index} is not below ballot_count {count}"
+    elif (draw.value("seed") is not None) != (policy.rule == HMAC_RULE):
+        why = "a seed is drawn exactly on an hmac-sha256 day"
+    elif (draw.value("vdf_output") is not None) != has_output:
+        why = "a delay-function output is drawn exactly on a delay-function day with ballots"
+    elif len({value is None for value in beacon}) != 1:
+        why = "beacon_round, beacon_randomness and beacon_signature go together"
+    elif (beacon[0] is None) != (policy.beacon_delay is None):
+        why = "a beacon round is drawn exactly when the policy has a beacon"
+    elif (draw.number("height") == 0) != (draw.value("previous_record_hash") is None):
+        why = "only the first draw (height 0) has no previous draw"
+    if why:
+        raise Refused(f"the log's draw entry {draw.index} does not fit its policy and close: {why}")
+
+
+def draw_from_log(checks: Checks, draw: Draw, day: Day) -> Draw | None:
+    """The draw with every deciding value taken from the log (only the proof is the answer's);
+    each value the answer gives must be the log's. None when the rules differ."""
+    policy, close, entry = day.policy, day.close, day.draw
+    unicorn = policy.rule == UNICORN
+    output = entry.value("vdf_output")
+    draw_closes = _day_close(draw)
+    claims: list[tuple[str, object, object, str]] = [  # name, answer, log, where in the log
+        ("rule", draw.rule, policy.rule, "policy"),
+        ("closes_at", _utc(draw_closes), _utc(policy.closes), "policy"),
+        ("beacon_delay_seconds", draw.beacon_delay, policy.beacon_delay, "policy"),
+        ("ballot_count", draw.count, int(close.values["ballot_count"]), "close"),
+        ("merkle_root", draw.root, close.values["merkle_root"], "close"),
+        ("winning_index", draw.index, entry.number("winning_index"), "draw"),
+        ("winning_ballot_id", draw.winner, entry.value("winning_ballot_id"), "draw"),
+        ("beacon_round", draw.beacon_round, entry.number("beacon_round"), "draw"),
+        ("beacon_randomness", draw.beacon or None, entry.value("beacon_randomness"), "draw"),
+        (
+            "beacon_signature",
+            draw.beacon_signature or None,
+            entry.value("beacon_signature"),
+            "draw",
+        ),
+        ("height", draw.height, entry.number("height"), "draw"),
+        ("previous_record_hash", draw.previous_hash, entry.value("previous_record_hash"), "draw"),
+        ("record_hash", draw.record_hash, entry.hash, "draw entry's SHA-256"),
+    ]
+    if draw.rule == policy.rule and unicorn:
+        answer_output = None if draw.output is None else encode(draw.output).hex()
+        claims.append(("vdf_delay_log2", draw.delay_log2, policy.delay_log2, "policy"))
+        claims.append(("vdf_output", answer_output, output, "draw"))
+    elif draw.rule == policy.rule:
+        claims.append(("seed_commitment", draw.commitment, policy.seed_commitment, "policy"))
+        claims.append(("seed", draw.seed, entry.value("seed"), "draw"))
+    differ = [claim for claim in claims if claim[1] != claim[2]]
+    for name, answer, logged, where in differ:
+        source = where if where.endswith("SHA-256") else f"{where} entry"
+        checks.check(
+            f"the draw's {name} is the log's",
+            False,
+            f"the draw says {_shown(answer)}, the {source} says {_shown(logged)}",
+        )
+    if not differ:
+        checks.check(
+            "the draw is the log's",
+            True,
+            f"{', '.join(name for name, *_ in claims)} as its policy, close and draw entries say",
+        )
+    if draw.rule != policy.rule:
+        note("the rest is not checked: the draw is not served under its policy's rule")
+        return None
+    logged = copy.copy(draw)
+    logged.count, logged.root = int(close.values["ballot_count"]), close.values["merkle_root"]
+    logged.index, logged.winner = entry.number("winning_index"), entry.value("winning_ballot_id")
+    logged.delay_log2 = policy.delay_log2 if unicorn else None
+    logged.output = None if output is None else int(output, 16)
+    logged.seed, logged.commitment = entry.value("seed") or "", policy.seed_commitment or ""
+    logged.beacon_delay, logged.beacon_round = policy.beacon_delay, entry.number("beacon_round")
+    logged.beacon = entry.value("beacon_randomness") or ""
+    logged.beacon_signature = entry.value("beacon_signature") or ""
+    logged.height, logged.previous_hash = (
+        int(entry.values["height"]),
+        entry.value("previous_record_hash"),
+    )
+    logged.record_hash = entry.hash
+    return logged
+
+
+def _shown(value: object) -> str:
+    return "none" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Cosigned:
+    size: int  # the checkpoint's
+    time: int  # the witness's, POSIX seconds
+
+
+def find_cosignatures(
+    checks: Checks, base: str, view: LogView, witnesses: list[Key], targets: dict[str, int]
+) -> dict[tuple[str, str], Cosigned]:
+    """For each witness (by vkey) and each target entry (name -> index), the first cosigned
+    checkpoint that holds the entry, matches the entries and carries the witness's valid
+    cosignature. Every checkpoint read on the way must match the entries."""
+    found: dict[tuple[str, str], Cosigned] = {}
+    wanted = {(w.vkey, name) for w in witnesses for name in targets}
+    read, mismatched, beyond = 0, [], None
+    for checkpoint in cosigned_checkpoints(base, min(targets.values()), view.key.name):
+        if checkpoint.size > view.log.size:
+            beyond = checkpoint.size  # newer than the entries read: not checkable
+            break
+        read += 1
+        if checkpoint.root != view.log.root(checkpoint.size):
+            mismatched.append(checkpoint)
+            continue
+        view.seen[checkpoint.size] = checkpoint.root
+        for witness in witnesses:
+            names = [
+                n for n, i in targets.items() if (witness.vkey, n) in wanted and checkpoint.size > i
+            ]
+            cosigned = _cosigned(checkpoint, witness, view.key) if names else None
+            if cosigned is not None:
+                for name in names:
+                    found[witness.vkey, name] = Cosigned(checkpoint.size, cosigned)
+                    wanted.discard((witness.vkey, name))
+        if not wanted:
+            break
+    first = mismatched[0] if mismatched else None
+    checks.check(
+        "every cosigned checkpoint read has the root of the log's entries",
+        first is None,
+        f"{read} read"
+        if first is None
+        else f"the checkpoint of size {first.size} says {first.root.hex()}, its entries give "
+        f"{view.log.root(first.size).hex()} ({len(mismatched)} of {read} differ)",
+    )
+    if wanted and beyond is not None:
+        note(f"checkpoints from size {beyond} on are newer than the entries read: not used")
+    return found
+
+
+def _cosigned(checkpoint: Checkpoint, witness: Key, log_key: Key) -> int | None:
+    """The time of ``witness``'s earliest valid cosignature of a checkpoint the log signed."""
+    cosigned, invalid = checkpoint.note.cosigned_at(witness)
+    if invalid:
+        note(
+            f"{invalid} cosignature(s) of {witness.name} on checkpoint {checkpoint.size} do "
+            "not verify: not counted"
+        )
+    if cosigned is not None and not checkpoint.note.signed_by(log_key):
+        note(
+            f"checkpoint {checkpoint.size} is not signed by the log key: its cosignatures are "
+            "not counted"
+        )
+        return None
+    return cosigned
+
+
+def check_witnesses(
+    checks: Checks,
+    base: str,
+    view: LogView,
+    day: Day,
+    witnesses: list[Key],
+    max_close_delay: int,
+    demo: bool,
+) -> None:
+    """The policy cosigned before the close, the close soon after it, by every pinned witness."""
+    policy = day.policy
+    allowed = policy.close_witness_seconds
+    if not demo:
+        checks.check(
+            "the policy's close_witness_seconds is within --max-close-delay",
+            allowed <= max_close_delay,
+            f"the policy allows {allowed} s after closes_at; --max-close-delay is "
+            f"{max_close_delay}",
+        )
+    if not witnesses:
+        checks.skip(
+            "witnesses (--witness-key)",
+            "no witness key pinned (--witness-key)",
+            "nobody but the lottery vouches for when the policy and close were public",
+        )
+        return
+    targets = {"policy": policy.entry.index, "close": day.close.index}
+    found = find_cosignatures(checks, base, view, witnesses, targets)
+    for witness in witnesses:
+        by = f"witness {witness.name}"
+        for name, index in targets.items():
+            cosigned = found.get((witness.vkey, name))
+            if cosigned is None:
+                checks.check(
+                    f"the {name} entry was cosigned by {by}",
+                    False,
+                    f"no checkpoint holding entry {index} carries its valid cosignature",
+                )
+                continue
+            after = cosigned.time - policy.closes
+            when = f"{abs(after)} s {'after' if after >= 0 else 'before'} closes_at"
+            where = f"{by}, checkpoint {cosigned.size} at {_utc(cosigned.time)}"
+            if demo:
+                note(f"the {name} was cosigned {when} ({where}): timing not checked, a demo day")
+            elif name == "policy":
+                on_time = after < 0
+                checks.check(
+                    f"the policy was {'' if on_time else 'not '}witnessed before the close",
+                    on_time,
+                    f"cosigned {when} ({where})",
+                )
+                if cosigned.time >= policy.opens:
+                    note(
+                        f"warning: {by} first cosigned the policy at {_utc(cosigned.time)}, not "
+                        f"before the day opened ({_utc(policy.opens)})"
+                    )
+            else:
+                on_time = after <= allowed
+                checks.check(
+                    f"the close was {'' if on_time else 'not '}witnessed in time",
+                    on_time,
+                    f"cosigned {when}, the policy allows {allowed} ({where})",
+                )
+                if after < 0:
+                    note(f"warning: {by} cosigned the close before closes_at: the day closed early")
+
+
+def check_chain_logged(
+    checks: Checks, base: str, log: Log, draw: Draw, entry: Entry, links: int
+) -> None:
+    """Follow the chain through the log's draw entries (each previous_record_hash the SHA-256
+    of the draw entry at height - 1), then through the API for days before the record."""
+    current = entry
+    for done in range(links):
+        height, previous_hash = int(current.values["height"]), current.value("previous_record_hash")
+        if previous_hash is None:
+            note(f"the chain starts at {current.date} (height {height})")
+            return
+        previous = log.draws_at_height(height - 1)
+        if len(previous) > 1:
+            checks.check(
+                f"the log holds one draw at height {height - 1}",
+                False,
+                f"entries {', '.join(str(e.index) for e in previous)}",
+            )
+            return
+        if not previous:  # the draw before predates the record
+            answer = (
+                draw
+                if current is entry
+                else Draw(get_json(f"{base}/draws/{current.date}"), current.date)
+            )
+            note(f"the chain leaves the log at {current.date}: the draw before predates the record")
+            _walk_chain(
+                checks,
+                base,
+                current.date,
+                height,
+                answer.previous_date,
+                previous_hash,
+                links - done,
+            )
+            return
+        checks.check(
+            f"the chain link {current.date} -> {previous[0].date}",
+            previous[0].hash == previous_hash and previous[0].date < current.date,
+            f"in the log: height {height - 1}, record hash {previous[0].hash}",
+        )
+        current = previous[0]
+
+
+def verify_logged(
+    checks: Checks, base: str, draw: Draw, view: LogView, args: Any, record: Record
+) -> None:
+    """A day of the public record: its values from the log, witnessed; then the rule's checks."""
+    day = day_entries(checks, view.log, draw.date)
+    if day is None:
+        return
+    policy = day.policy
+    logged = draw_from_log(checks, draw, day)
+    demo = policy.demo and args.allow_demo
+    if demo:
+        note(
+            f"note: a demo day ({draw.date}: its policy says demo yes, and --allow-demo): its "
+            "delay floor and timing are not checked"
+        )
+    elif policy.demo:
+        note("its policy says demo yes: --allow-demo would accept its delay and timing")
+    check_witnesses(checks, base, view, day, args.witness_key, args.max_close_delay, demo)
+    if logged is None:
+        return
+    kept = args.commitment or record.commitment_seen_open(draw.date)
+    commitment = kept or policy.seed_commitment
+    seen_in = None if kept else f"the day's policy entry ({policy.entry.index})"
+    check_policy(checks, logged, args.min_delay, commitment, seen_in=seen_in, demo=demo)
+    if policy.beacon_url is not None:
+        note(f"the policy's beacon: {policy.beacon_url}, {policy.beacon_delay} s after the close")
+        if args.beacon_url and args.beacon_url.rstrip("/") != policy.beacon_url.rstrip("/"):
+            note("warning: --beacon-url is not the policy's beacon URL")
+    check_beacon(checks, logged, policy.closes, args.beacon_url, args.require_beacon)
+    if args.ballot:
+        verify_ballot(checks, base, logged, args.ballot)
+    else:
+        verify_day(checks, base, logged)
+    check_chain_logged(checks, base, view.log, draw, day.draw, args.chain)
+
+
+def verify_unlogged(checks: Checks, base: str, draw: Draw, args: Any, record: Record) -> None:
+    """A day before the public record (or of a server without one): the draw's own checks."""
+    commitment = args.commitment or record.commitment_seen_open(draw.date)
+    check_policy(checks, draw, args.min_delay, commitment)
+    check_beacon(checks, draw, _day_close(draw), args.beacon_url, args.require_beacon)
+    if args.ballot:
+        verify_ballot(checks, base, draw, args.ballot)
+    else:
+        verify_day(checks, base, draw)
+    check_record(checks, draw)
+    check_chain(checks, base, draw, args.chain)
+
+
 # --- The command --------------------------------------------------------------------------
 
 
@@ -759,6 +1848,28 @@ def _delay(value: str) -> int:
     return 1 << int(match[1]) if match[1] else int(match[2])
 
 
+def _vkey(key_type: int) -> Any:
+    def parse(value: str) -> Key:
+        try:
+            return Key.parse(value.strip(), key_type)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{value!r}: {exc}") from None
+
+    return parse
+
+
+def predates(checks: Checks, day: str, first: str | None, strict: bool) -> None:
+    why = (
+        f"{day} predates the public record (the log's first policy entry is for {first})"
+        if first
+        else "the log holds no policy entry yet"
+    )
+    if strict:
+        checks.skip("the public record", "the public record", why)
+    else:
+        note(f"{why}: only the draw's own checks run")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base_url", help="the lottery API, e.g. http://localhost:8000")
@@ -770,6 +1881,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", type=Path, metavar="FILE")
     parser.add_argument("--beacon-url", help="re-read the beacon round from this drand URL")
     parser.add_argument("--require-beacon", action="store_true")
+    parser.add_argument(
+        "--log-key", type=_vkey(LOG_KEY_TYPE), metavar="VKEY", help="the lottery's log key"
+    )
+    parser.add_argument(
+        "--witness-key",
+        type=_vkey(WITNESS_KEY_TYPE),
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness that must have cosigned (repeatable)",
+    )
+    parser.add_argument(
+        "--require-witnesses", action="store_true", help="fail any check that is skipped"
+    )
+    parser.add_argument(
+        "--max-close-delay",
+        type=int,
+        default=DEFAULT_MAX_CLOSE_DELAY,
+        metavar="SECONDS",
+        help=f"the longest a policy may allow to witness its close ({DEFAULT_MAX_CLOSE_DELAY})",
+    )
+    parser.add_argument(
+        "--allow-demo", action="store_true", help="accept demo days' short delay and timing"
+    )
     args = parser.parse_args(argv)
     if not DATE.fullmatch(args.date):
         parser.error(f"{args.date!r} is not a date (YYYY-MM-DD)")
@@ -778,6 +1913,9 @@ def main(argv: list[str] | None = None) -> int:
             uuid.UUID(args.ballot)
         except ValueError:
             parser.error(f"{args.ballot!r} is not a ballot id (a UUID)")
+    if args.max_close_delay < 0:
+        parser.error("--max-close-delay is a number of seconds >= 0")
+    args.witness_key = list({key.vkey: key for key in args.witness_key}.values())
     base = args.base_url.rstrip("/")
     checks = Checks()
     try:
@@ -793,15 +1931,24 @@ def main(argv: list[str] | None = None) -> int:
             note(f"closed with {draw.count} ballots, Merkle root {draw.root}")
             print("not drawn yet: its delay function is still running; try again later")
             return 2 if not checks.failed else 1
-        commitment = args.commitment or record.commitment_seen_open(draw.date)
-        check_policy(checks, draw, args.min_delay, commitment)
-        check_beacon(checks, draw, args.beacon_url, args.require_beacon)
-        if args.ballot:
-            verify_ballot(checks, base, draw, args.ballot)
-        else:
-            verify_day(checks, base, draw)
-        check_record(checks, draw)
-        check_chain(checks, base, draw, args.chain)
+        _day_close(draw)  # the answer's closes_at is the midnight that ends its date
+        pinned = args.log_key is not None or bool(args.witness_key)
+        view = read_log(checks, base, args.log_key, pinned)
+        try:
+            if view is not None and args.record is not None:
+                check_kept_history(checks, record, view)
+            first = view.log.first_policy_date() if view is not None else None
+            if view is not None and first is not None and draw.date >= first:
+                verify_logged(checks, base, draw, view, args, record)
+            else:
+                if view is not None:
+                    predates(checks, draw.date, first, args.require_witnesses)
+                verify_unlogged(checks, base, draw, args, record)
+        finally:
+            if view is not None and args.record is not None:
+                for size, root in view.seen.items():
+                    record.keep_checkpoint(size, root)
+                record.save()
     except Refused as exc:
         checks.check("the answer is in canonical form", False, str(exc))
     except Unusable as exc:
@@ -810,8 +1957,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         print(f"cannot check the draw: unexpected answer ({exc!r})", file=sys.stderr)
         return 2
-    print("all checks passed" if not checks.failed else f"{checks.failed} check(s) FAILED")
-    return 1 if checks.failed else 0
+    verdict, code = checks.verdict(args.require_witnesses)
+    print(verdict)
+    return code
 
 
 if __name__ == "__main__":
