@@ -8,10 +8,9 @@ Options:
   --min-delay N      refuse a delay-function draw whose delay is below N squarings
                      (default 2^27, about ten minutes with GMP; test days publish 2^16 or
                      less and need e.g. --min-delay 2^16)
-  --commitment HEX   hmac-sha256 days before the public record (the old rule): the seed
-                     commitment you saw before the day closed; without it (or a --record kept
-                     while the day was open) such a day fails, since its seed could have been
-                     made up after. A day with a policy entry takes it from the entry.
+  --commitment HEX   hmac-sha256 days (the old rule): the seed commitment you saw before the
+                     day closed; without it (or a --record kept while the day was open) such
+                     a day fails, since its seed could have been made up after
   --chain N          also check the last N links of the chain of draws before this one
   --record FILE      keep what this run saw (each open day's policy, each closed day's count
                      and root, each draw's record hash, each checkpoint of the log) in FILE,
@@ -473,11 +472,10 @@ def check_policy(
     min_delay: int,
     commitment: str | None,
     *,
-    seen_in: str | None = None,
     demo: bool = False,
 ) -> None:
-    """The rule's own conditions. ``seen_in`` names where ``commitment`` comes from when it is
-    not the person's (the day's policy entry); ``demo`` waives the delay floor (--allow-demo)."""
+    """The rule's own conditions, ``commitment`` being the one the person saw before the
+    close; ``demo`` waives the delay floor (--allow-demo)."""
     _day_close(draw)  # every day closes at the midnight that ends it, whatever its rule
     if draw.rule == HMAC_RULE:
         note("rule hmac-sha256 (a day created before the delay function)")
@@ -496,8 +494,6 @@ def check_policy(
             "day closed: pass the one you saw with --commitment, or keep GET /lotteries with "
             "--record while the day is open"
             if commitment is None
-            else f"{seen_in} has {commitment.lower()}"
-            if seen_in
             else f"you saw {commitment.lower()}",
         )
         return
@@ -1805,10 +1801,11 @@ def verify_logged(
     check_witnesses(checks, base, view, day, args.witness_key, args.max_close_delay, demo)
     if logged is None:
         return
-    kept = args.commitment or record.commitment_seen_open(draw.date)
-    commitment = kept or policy.seed_commitment
-    seen_in = None if kept else f"the day's policy entry ({policy.entry.index})"
-    check_policy(checks, logged, args.min_delay, commitment, seen_in=seen_in, demo=demo)
+    # An hmac-sha256 day passes only against a commitment the person saw before the close:
+    # the policy entry is the operator's word, and whoever holds the seed and the key could
+    # log a new policy with its commitment (the entry must agree with it, above).
+    commitment = args.commitment or record.commitment_seen_open(draw.date)
+    check_policy(checks, logged, args.min_delay, commitment, demo=demo)
     if policy.beacon_url is not None:
         note(f"the policy's beacon: {policy.beacon_url}, {policy.beacon_delay} s after the close")
         if args.beacon_url and args.beacon_url.rstrip("/") != policy.beacon_url.rstrip("/"):

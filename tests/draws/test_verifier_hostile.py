@@ -23,7 +23,7 @@ from django.utils import timezone
 from ballots.models import Ballot, Lottery
 from draws import vdf
 from tests.conftest import D, close_thread_connection, on, the_day_after
-from tests.draws.forgeries import downgraded, forged_beacon
+from tests.draws.forgeries import LogForgery, downgraded, forged_beacon
 from tests.draws.test_verifiable import VERIFIER, drawn_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,17 +49,23 @@ class CheatingServer:
                 try:
                     with urllib.request.urlopen(relay.upstream + self.path) as response:  # noqa: S310 - the test's own server
                         status, body = response.status, response.read()
+                        kind = response.headers.get_content_type()
                 except urllib.error.HTTPError as exc:
-                    status, body = exc.code, exc.read()
+                    status, body, kind = exc.code, exc.read(), exc.headers.get_content_type()
                 try:
-                    answer = relay.rewrite(urlsplit(self.path).path, json.loads(body))
-                    body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                    # The log's key and checkpoints are text/plain: rewritten as text.
+                    read = json.loads(body) if kind == "application/json" else body.decode()
+                    answer = relay.rewrite(urlsplit(self.path).path, read)
+                    if isinstance(answer, str):
+                        body = answer.encode()
+                    else:
+                        body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 except Answer as forced:
                     status, body = forced.status, forced.body
                 finally:
                     close_thread_connection()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -104,6 +110,12 @@ def on_draw(change: Callable[[dict[str, Any]], object]) -> Rewrite:
         return answer
 
     return rewrite
+
+
+def forging_the_log(cheat: CheatingServer, change: Callable[[dict[str, Any]], object]) -> Rewrite:
+    """The operator's forgery: the draw of D and the public record rewritten to match, every
+    checkpoint re-signed with the lottery's own key (tests/draws/forgeries.py)."""
+    return LogForgery(cheat.upstream, str(D), change)
 
 
 def winner_for(draw: dict[str, Any], index: int) -> str:
@@ -306,7 +318,7 @@ def test_the_next_index_fails(cheat, day):
         answer["winning_index"] = (answer["winning_index"] + 1) % answer["ballot_count"]
         answer["winning_ballot_id"] = winner_for(answer, answer["winning_index"])
 
-    cheat.rewrite = on_draw(change)
+    cheat.rewrite = forging_the_log(cheat, change)
     result = run(cheat)
     assert result.returncode == 1
     assert "FAIL the winning index" in result.stdout
@@ -333,7 +345,7 @@ def test_a_changed_seed_digit_fails_an_old_day(cheat, client, user):
     def change(answer: dict[str, Any]) -> None:
         answer["seed"] = ("1" if answer["seed"][0] != "1" else "2") + answer["seed"][1:]
 
-    cheat.rewrite = on_draw(change)
+    cheat.rewrite = forging_the_log(cheat, change)
     result = run(cheat)
     assert result.returncode == 1
     assert "FAIL the seed matches its commitment" in result.stdout
@@ -352,7 +364,7 @@ def test_a_cheaper_output_with_its_winner_recomputed_fails(cheat, day):
         answer["vdf_output"] = vdf.element_hex(vdf.normalize(pow(x, 1 << 128, vdf.N)))
         recomputed_winner(answer)
 
-    cheat.rewrite = on_draw(change)
+    cheat.rewrite = forging_the_log(cheat, change)
     result = run(cheat)
     assert result.returncode == 1
     assert "FAIL the delay function's output is proven" in result.stdout
@@ -374,7 +386,7 @@ def test_a_shorter_delay_than_the_published_policy_fails(cheat, day, tmp_path):
         answer["vdf_proof"] = [vdf.element_hex(mu) for mu in evaluation.proof]
         recomputed_winner(answer)
 
-    cheat.rewrite = on_draw(shorter)
+    cheat.rewrite = forging_the_log(cheat, shorter)
     below_floor = run(cheat)
     assert below_floor.returncode == 1
     assert "FAIL the delay is at least 2^8 squarings: 2^4 squarings" in below_floor.stdout
@@ -441,13 +453,13 @@ def test_the_chain_check_catches_a_rewritten_earlier_day(cheat, client, user, au
     assert f"OK   the chain link {later} -> {D}" in honest.stdout
     assert f"the chain starts at {D} (height 0)" in honest.stdout
 
-    # History rewritten: D's winner changed, and D's record hash recomputed to match it.
-    def rewrite_d(path: str, answer: Any) -> Any:
-        if path == f"/draws/{D}":
-            answer["winning_index"] = (answer["winning_index"] + 1) % 5
-        return answer
+    # History rewritten: D's winner changed, in its answer and in the log's draw entry, its
+    # record hash recomputed and every checkpoint re-signed to match.
+    def rewrite_d(answer: dict[str, Any]) -> None:
+        answer["winning_index"] = (answer["winning_index"] + 1) % 5
+        answer["winning_ballot_id"] = winner_for(answer, answer["winning_index"])
 
-    cheat.rewrite = rewrite_d
+    cheat.rewrite = forging_the_log(cheat, rewrite_d)
     result = run(cheat, "--chain", "1", day=str(later))
     assert result.returncode == 1
     assert f"FAIL the chain link {later} -> {D}" in result.stdout
@@ -476,7 +488,7 @@ def test_a_made_up_beacon_round_fails_where_its_signature_cannot_be_checked(chea
     # Under `python3 -I -S` py_ecc cannot load. Random bytes as the pinned round's signature,
     # their SHA-256 as its randomness, and the winner that follows: only the signature is
     # wrong, and a note that it went unchecked let the server pick the winner.
-    cheat.rewrite = on_draw(forged_beacon)
+    cheat.rewrite = forging_the_log(cheat, forged_beacon)
     result = run(cheat)
     assert result.returncode == 1, result.stdout
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
@@ -489,7 +501,7 @@ def test_a_made_up_beacon_round_fails_where_its_signature_cannot_be_checked(chea
 def test_a_new_day_served_under_the_old_rule_fails_without_the_commitment_seen_before(cheat, day):
     # hmac-sha256 is fair only if its seed was committed before the close. A seed made up
     # after it, its commitment and the winner they give passed every check of the old rule.
-    cheat.rewrite = on_draw(downgraded)
+    cheat.rewrite = forging_the_log(cheat, downgraded)
     result = run(cheat)
     assert result.returncode == 1, result.stdout
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]

@@ -128,14 +128,16 @@ def test_one_ballots_proof_takes_the_logged_count(lottery, witness):
     ], result.stdout
 
 
-def test_an_old_rule_day_takes_its_commitment_from_the_policy(lottery, witness):
-    lottery.build_day(D, [witness], rule=HMAC_RULE)
+def test_an_old_rule_day_passes_only_against_the_commitment_the_person_saw(lottery, witness):
+    """The policy entry is the operator's word: an hmac-sha256 day still needs the commitment
+    the person saw before the close (issue: legacy days pass only against one supplied)."""
+    built = lottery.build_day(D, [witness], rule=HMAC_RULE)
     result = verify(lottery, witnesses=(witness,))
+    assert result.returncode == 1, result.stdout
+    assert "FAIL the commitment is the one seen before the day: none given" in result.stdout
 
-    assert result.returncode == 0, result.stdout
-    assert (
-        "OK   the commitment is the one seen before the day: the day's policy entry (0) has"
-    ) in result.stdout
+    seen = built.answer["seed_commitment"]
+    assert verify(lottery, "--commitment", seen, witnesses=(witness,)).returncode == 0
     # A commitment the person saw elsewhere that is not the policy's fails.
     assert verify(lottery, "--commitment", "0" * 64, witnesses=(witness,)).returncode == 1
 
