@@ -159,8 +159,10 @@ class LogForgery:
         if self.answer is None:
             return answer
         if path == "/log/entries" and isinstance(answer, dict):
-            start = answer["start"]
-            answer["entries"] = self.entries[start : start + len(answer["entries"])]
+            start = answer["start"]  # the tests' logs fit one page
+            answer.update(entries=self.entries[start : start + 1000], next_start=None)
+        elif path.endswith("/proof") and isinstance(answer, dict):
+            answer["ballot_count"] = self.answer["ballot_count"]
         elif path == "/log/checkpoint":
             return self.checkpoint(len(self.entries))
         elif path == "/log/checkpoints" and isinstance(answer, dict) and self.hide_cosigned:
