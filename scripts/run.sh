@@ -46,7 +46,7 @@ export DEBUG="${DEBUG:-true}"
 if [[ -z "${LOTTERY_WITNESS_URLS:-}" ]]; then
   witness_dir="${LOTTERY_VAR_DIR:-var}/witness"
   mkdir -p "$witness_dir" && : >"$witness_dir/stdout"
-  python scripts/witness.py --port 0 --key-file "$witness_dir/key" \
+  python scripts/witness.py --port 0 --key-file "$witness_dir/key" --vkey-file "$witness_dir/vkey" \
     --log-key "$(python manage.py logkey)" >"$witness_dir/stdout" 2>"$witness_dir/log" &
   pids+=($!)
   for _ in $(seq 100); do
