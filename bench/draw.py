@@ -351,7 +351,7 @@ def time_log(years: int = 10) -> None:
         started = time.perf_counter()
         with transaction.atomic():
             record_append(
-                kind="policy", lottery_date=date(3000, 1, 1) + timedelta(n), text=f"e{n}\n"
+                kind=Entry.Kind.POLICY, lottery_date=date(3000, 1, 1) + timedelta(n), text=f"e{n}\n"
             )
         appends.append(time.perf_counter() - started)
     print(
@@ -386,7 +386,7 @@ def time_log(years: int = 10) -> None:
                 for n in range(10):
                     with transaction.atomic():
                         record_append(
-                            kind="close",
+                            kind=Entry.Kind.CLOSE,
                             lottery_date=date(3000, 1, 1) + timedelta(n),
                             text=f"c{n}\n",
                         )

@@ -20,7 +20,7 @@ from record.schemas import (
 
 router = Router(tags=["record"])
 
-_TEXT = {"200": {"content": {"text/plain": {"schema": {"type": "string"}}}}}
+_TEXT = {200: {"content": {"text/plain": {"schema": {"type": "string"}}}}}
 
 
 def _text(body: str, cache: str = "no-cache") -> HttpResponse:

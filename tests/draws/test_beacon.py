@@ -183,8 +183,12 @@ def test_only_the_pinned_round_passes_even_when_validly_signed(
     )
     checked = verifier(live_server, beacon)()
     assert checked.returncode == 1
-    assert "FAIL the beacon round is the one the rule fixes" in checked.stdout
-    assert f"OK   the beacon's BLS signature of round {other['round']}" in checked.stdout
+    # The round the public record holds is the pinned one; the served one contradicts it.
+    assert (
+        f"FAIL the draw's beacon_round is the log's: the draw says {other['round']}, "
+        f"the draw entry says {expected_round()}"
+    ) in checked.stdout
+    assert "OK   the beacon round is the one the rule fixes" in checked.stdout
 
 
 @pytest.mark.django_db(transaction=True)
@@ -197,8 +201,8 @@ def test_a_signature_the_beacon_never_made_fails(beacon, live_server, drawn_with
     )
     checked = verifier(live_server, beacon)()
     assert checked.returncode == 1
-    assert f"FAIL the beacon's BLS signature of round {expected_round()}" in checked.stdout
-    assert f"FAIL beacon round {expected_round()} is what the beacon published" in checked.stdout
+    assert "FAIL the draw's beacon_signature is the log's" in checked.stdout
+    assert "FAIL the draw's beacon_randomness is the log's" in checked.stdout
 
 
 @pytest.mark.django_db(transaction=True)
@@ -214,8 +218,8 @@ def test_a_close_moved_earlier_is_refused(
     forget_rendered_results()
     verify = verifier(live_server, beacon)
     moved = verify()
-    assert moved.returncode == 1  # the round was pinned from the true close
-    assert "FAIL the beacon round is the one the rule fixes" in moved.stdout
+    assert moved.returncode == 1  # the policy entry fixed the true close
+    assert "FAIL the draw's closes_at is the log's" in moved.stdout
     # ...and publish the round that earlier close would pin, validly signed.
     early = beacon.value(expected_round() - 3600 // PERIOD)
     republish(
