@@ -1,7 +1,8 @@
 """A hostile server of the test's own: it relays to the live server and rewrites answers.
 
 Both verifiers (scripts/verify_draw.py and the browser's) read the lottery through it, so a
-test can serve real answers altered in one precise way and compare what each concludes.
+test can serve real answers altered in one precise way and compare what each concludes: the
+draws (/draws/...) and the public record (/log/...).
 """
 
 import json
@@ -42,7 +43,7 @@ class RewritingProxy:
                 except urllib.error.HTTPError as error:
                     status, body, kind = error.code, error.read(), error.headers
                 content_type = kind.get("Content-Type", "application/octet-stream")
-                if self.path.startswith("/draws/"):
+                if self.path.startswith(("/draws/", "/log/")):
                     try:
                         status, body = proxy.rewrite(self.path, status, body)
                     finally:

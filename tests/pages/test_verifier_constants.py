@@ -29,3 +29,15 @@ def test_the_default_floor_and_the_page_size_are_the_scripts():
     assert page is not None
     assert int(page.group(1).replace("_", "")) == verify_draw.PAGE
     assert f'"{vdf.RULE}"' in SCRIPT
+
+
+def test_the_public_records_bounds_are_the_scripts():
+    for name, script_name in (
+        ("ENTRY_PAGE", "ENTRY_PAGE"),
+        ("CHECKPOINT_PAGE", "CHECKPOINT_PAGE"),
+        ("MAX_LOG_SIZE", "MAX_LOG_SIZE"),
+        ("MAX_CLOSE_DELAY", "DEFAULT_MAX_CLOSE_DELAY"),
+    ):
+        found = re.search(rf"const {name} = ([0-9_]+);", SCRIPT)
+        assert found is not None, name
+        assert int(found.group(1).replace("_", "")) == getattr(verify_draw, script_name), name
