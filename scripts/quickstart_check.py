@@ -25,7 +25,6 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -101,26 +100,6 @@ def sign_in_and_find_the_won_ballot(base: str, demo_output: str, yesterday: str)
     say(f"signed in as {username}; GET /ballots?status=won lists {ballot_id} ({count} ballots)")
 
 
-def verifier_command(command: str, clone: Path) -> str:
-    """The command as written, or without --min-delay while the verifier lacks that flag.
-
-    The delay-function draw adds --min-delay to scripts/verify_draw.py; until that branch is
-    in, the rest of the line still has to pass.
-    """
-    if "--min-delay" not in command:
-        return command
-    helptext = subprocess.run(
-        [sys.executable, str(clone / "scripts" / "verify_draw.py"), "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    if "--min-delay" in helptext:
-        return command
-    say("NOTE: this verify_draw.py has no --min-delay yet; running the line without it")
-    return re.sub(r"\s--min-delay\s+\S+", "", command)
-
-
 def main() -> None:
     commands = quickstart_commands((ROOT / "README.md").read_text())
     port = free_port()
@@ -159,8 +138,6 @@ def main() -> None:
                     say(f"$ {written}  -> serving {base} after {time.monotonic() - started:.1f} s")
                     sign_in_and_find_the_won_ballot(base, demo_output, yesterday)
                     continue
-                if "verify_draw.py" in command:
-                    command = verifier_command(command, clone)
                 result = subprocess.run(
                     ["bash", "-c", command],
                     cwd=clone,

@@ -18,7 +18,7 @@ def test_the_quick_start_is_demo_run_then_the_verifier_on_yesterday():
         "make demo",
         "make run",
         "python3 scripts/verify_draw.py http://localhost:8000 $(date -u -d yesterday +%F) "
-        "--min-delay 2^16",
+        "--allow-demo",
     ]
 
 
