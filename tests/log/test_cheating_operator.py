@@ -205,9 +205,8 @@ def test_a_history_rewritten_in_the_database_fails(live_server, client, day):
     assert failures(result)
 
 
-def test_a_close_witnessed_only_after_its_bound_fails(
-    live_server, client, user, launcher, tmp_path, settings
-):
+def drawn_while_the_witness_was_down(client, user, launcher, tmp_path, settings, back_at: str):
+    """D drawn at its midnight with the witness down, the witness back at ``back_at``."""
     made = Day(launcher, tmp_path, settings)
     with on(D):
         client.get("/lotteries")
@@ -215,9 +214,17 @@ def test_a_close_witnessed_only_after_its_bound_fails(
     launcher.stop(made.witness)  # down at midnight: the day is drawn all the same
     with on(MIDNIGHT, hour=0):
         lottery_draw_closed()
-    made.witness = made.start_witness(f"{MIDNIGHT} 00:05:00")  # back five minutes later
+    made.witness = made.start_witness(f"{MIDNIGHT} {back_at}")
     record_witness.delay()
+    return made
 
+
+def test_a_close_witnessed_only_after_its_bound_fails(
+    live_server, client, user, launcher, tmp_path, settings
+):
+    made = drawn_while_the_witness_was_down(
+        client, user, launcher, tmp_path, settings, back_at="00:05:00"
+    )
     result = verify(live_server.url, made)
     assert result.returncode == 1, result.stdout
     assert any("the close was not witnessed in time" in line for line in failures(result))
@@ -226,16 +233,14 @@ def test_a_close_witnessed_only_after_its_bound_fails(
 def test_a_witness_back_within_the_bound_leaves_the_day_verifiable(
     live_server, client, user, launcher, tmp_path, settings
 ):
-    made = Day(launcher, tmp_path, settings)
-    with on(D):
-        client.get("/lotteries")
-    Ballot.objects.bulk_create([Ballot(user=user, lottery=Lottery.objects.get(date=D))])
-    launcher.stop(made.witness)
-    with on(MIDNIGHT, hour=0):
-        lottery_draw_closed()
-    made.witness = made.start_witness(f"{MIDNIGHT} 00:00:40")  # within the 60 s bound
-    record_witness.delay()
-
+    made = drawn_while_the_witness_was_down(
+        client,
+        user,
+        launcher,
+        tmp_path,
+        settings,
+        back_at="00:00:40",  # the bound is 60 s
+    )
     result = verify(live_server.url, made)
     assert result.returncode == 0, result.stdout
 
