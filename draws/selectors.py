@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
@@ -237,14 +237,25 @@ def lottery_dates_undrawn(*, today: date) -> list[date]:
     looking) had no public commitment and no ballots, so it gets no result rather than an
     empty draw. One query on the partial index of undrawn days, however many years are drawn.
     """
+    return lottery_sweep_due(today=today, ahead=None)[0]
+
+
+def lottery_sweep_due(*, today: date, ahead: date | None) -> tuple[list[date], bool]:
+    """lottery_dates_undrawn, and whether the row of ``ahead`` (the last day the sweep makes
+    ahead) is still missing: in the same one query, as an undrawn row is in the same index."""
+    wanted = Q(date__lt=today) | Q(date=ahead) if ahead else Q(date__lt=today)
     rows = (
-        Lottery.objects.filter(date__lt=today)
+        Lottery.objects.filter(wanted)
         .exclude(state=Lottery.State.DRAWN)
         .annotate(took_ballots=_took_ballots())
         .order_by()  # the model's ordering would add a sort for nothing
         .values_list("date", "created_at", "took_ballots")
     )
-    return sorted(day for day, created_at, took in rows if _was_open(day, created_at, took))
+    dates = {day for day, _, _ in rows}
+    pending = sorted(
+        day for day, created_at, took in rows if day < today and _was_open(day, created_at, took)
+    )
+    return pending, ahead is not None and ahead not in dates
 
 
 def lottery_was_open(*, lottery_date: date) -> bool:

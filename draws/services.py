@@ -14,7 +14,7 @@ from draws.beacon import BeaconValue, beacon_fetch
 from draws.errors import DrawInProgress, LotteryStillOpen
 from draws.models import Draw
 from draws.notifications import draw_committed, winner_notifications_requeue
-from draws.selectors import ballot_at, ballot_set_digest, lottery_dates_undrawn
+from draws.selectors import ballot_at, ballot_set_digest, lottery_sweep_due
 from record.witnessing import witnesses_ask, witnesses_behind
 
 logger = logging.getLogger(__name__)
@@ -60,19 +60,23 @@ def lottery_draw_closed() -> list[Draw]:
 
     First, queue again any recent winner's email that was never queued. The midnight run,
     every sweep and every worker start call this; with nothing pending it costs two indexed
-    queries (draw_ids_unnotified, lottery_dates_undrawn). A day whose delay function another
+    queries (draw_ids_unnotified, lottery_sweep_due). A day whose delay function another
     worker is computing is left to it.
     """
     # Before drawing: a draw made by this run has its email queued on commit already.
     winner_notifications_requeue()
     today = lottery_today()
-    pending = lottery_dates_undrawn(today=today)
+    ahead = lottery_dates_ahead(today)
+    pending, ahead_missing = lottery_sweep_due(today=today, ahead=ahead[-1])
+    # The open window's days and the one after it are made here, a day before they open, so
+    # their policies are in the public record before their first ballot (a fresh install's
+    # first worker start makes them too).
+    if ahead_missing:
+        lottery_ensure(lottery_dates=ahead)
     if not pending:
         return []
-    # Every pending day gets a result, even one nobody submitted for. The open window's days
-    # are created ahead, so their policies are public before their first ballot: each day's
-    # first run draws yesterday, so this runs at least once a day.
-    lottery_ensure(lottery_dates=[*pending, *lottery_dates_ahead(today)])
+    # Every pending day gets a result, even one nobody submitted for.
+    lottery_ensure(lottery_dates=pending)
     # Close every past day at once; a submission racing this waits on the row and then
     # finds it closed.
     Lottery.objects.filter(date__lt=today, state=Lottery.State.OPEN).update(

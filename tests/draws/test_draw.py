@@ -302,3 +302,19 @@ def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments(client
     policies = Entry.objects.filter(kind=Entry.Kind.POLICY, date__gte=D).order_by("date")
     assert [entry.date for entry in policies] == [D + timedelta(n) for n in range(8)]
     assert all("\nvdf_delay_log2 8\n" in entry.text for entry in policies)
+
+
+def test_a_fresh_installs_first_sweep_makes_the_days_ahead_with_their_policies(client):
+    """No request needed: the worker's start-up sweep makes the window and the day after it,
+    each with its policy in the public record, before any of them takes a ballot."""
+    with on(D, hour=0):
+        assert lottery_draw_closed() == []
+    ahead = [D + timedelta(n) for n in range(8)]
+    assert list(Lottery.objects.order_by("date").values_list("date", flat=True)) == ahead
+    policies = Entry.objects.filter(kind=Entry.Kind.POLICY).order_by("index")
+    assert [entry.date for entry in policies] == ahead
+    # The day after the window is logged a whole day before it opens, and nothing is a demo.
+    assert all("\ndemo no\n" in entry.text for entry in policies)
+    with on(D, hour=1):
+        lottery_draw_closed()
+    assert Entry.objects.count() == 8  # a second sweep logs nothing again
