@@ -55,7 +55,11 @@ def policies_log(*, lottery_dates: list[date]) -> None:
     logged = set(
         Entry.objects.filter(kind=Entry.Kind.POLICY, date__in=wanted).values_list("date", flat=True)
     )
-    for lottery in Lottery.objects.filter(date__in=wanted).order_by("date"):
+    # Open days only: a day already closed before the record began predates it (its close was
+    # never logged, so a policy logged now could never be followed by its close).
+    for lottery in Lottery.objects.filter(date__in=wanted, state=Lottery.State.OPEN).order_by(
+        "date"
+    ):
         if lottery.date not in logged:
             record_append(
                 kind=Entry.Kind.POLICY, lottery_date=lottery.date, text=policy_text(lottery)

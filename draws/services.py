@@ -1,8 +1,9 @@
 import logging
+import threading
 from datetime import date, timedelta
 from time import monotonic, perf_counter
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -184,6 +185,7 @@ class _ClaimRenewal:
     def __init__(self, draw: Draw) -> None:
         self.draw_id = draw.pk
         self.renewed = monotonic()
+        self.asking: threading.Thread | None = None
 
     def __call__(self, fraction: float) -> None:
         if monotonic() - self.renewed < CLAIM_RENEW_SECONDS:
@@ -192,10 +194,19 @@ class _ClaimRenewal:
             computing_until=timezone.now() + timedelta(seconds=CLAIM_SECONDS)
         )
         # A witness that was down at the close is asked again while the delay runs (the
-        # queued retries wait behind this task when the worker has one process).
-        if witnesses_behind():
-            witnesses_ask()
+        # queued retries wait behind this task when the worker has one process), on a
+        # thread of its own so that a slow witness never holds up the squarings.
+        if witnesses_behind() and not (self.asking and self.asking.is_alive()):
+            self.asking = threading.Thread(target=_witnesses_ask_apart, daemon=True)
+            self.asking.start()
         self.renewed = monotonic()
+
+
+def _witnesses_ask_apart() -> None:
+    try:
+        witnesses_ask()
+    finally:
+        connection.close()  # this thread's own connection, not the pool's for good
 
 
 def _draw_finish(*, draw: Draw, beacon: BeaconValue | None, started: float) -> Draw:

@@ -15,6 +15,18 @@ class RecordConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(close_witness_bound_check, checks.Tags.security)
+        checks.register(witness_keys_check)
+
+
+def witness_keys_check(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A witness key that cannot be read would leave every checkpoint uncosigned."""
+    from record.keys import witnesses
+
+    try:
+        witnesses()
+    except (OSError, ValueError) as exc:
+        return [checks.Error(f"LOTTERY_WITNESS_KEYS: {exc}", id="record.E001")]
+    return []
 
 
 def close_witness_bound_check(**kwargs: Any) -> list[checks.CheckMessage]:

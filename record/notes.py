@@ -12,8 +12,10 @@ so the log's origin (the key's name) is stored with the key and never derived fr
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,13 +124,16 @@ def signer_load(path: Path, *, origin: str, create_as: str | None = None) -> Sig
             f"{base64.b64encode(bytes([ED25519]) + seed).decode()}\n"
         )
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole to a file of its own, then linked into place: a crash leaves no
+        # empty key, and of two processes making one at once, the first link wins.
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".log_key.")
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first: read theirs
-        else:
             with os.fdopen(descriptor, "w") as file:
                 file.write(line)
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     text = ""
     for _ in range(50):  # a process that made the file at the same moment may still write it
         try:

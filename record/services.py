@@ -60,7 +60,9 @@ def record_append(*, kind: Entry.Kind, lottery_date: date, text: str) -> Entry:
             signed_at=now,
         )
         if settings.LOTTERY_WITNESS_URLS:
-            transaction.on_commit(record_witness.delay)
+            # robust: a broker that is down must not fail the event, nor the callbacks after
+            # this one (the winner's email); the timer asks the witnesses again.
+            transaction.on_commit(record_witness.delay, robust=True)
     return entry
 
 

@@ -8,15 +8,17 @@ next call (after the next entry, or the sweep's) tries again.
 
 import base64
 import logging
+import threading
 import urllib.error
 import urllib.request
+from time import monotonic
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from record import tree
 from record.keys import Witness, witnesses
-from record.models import Checkpoint, Cosignature, Entry, WitnessProgress
+from record.models import Checkpoint, Cosignature, Entry, Head, WitnessProgress
 from record.notes import cosignature_timestamp
 
 logger = logging.getLogger(__name__)
@@ -29,22 +31,52 @@ class WitnessRefused(Exception):
 
 
 def witnesses_ask() -> dict[str, int]:
-    """Ask every configured witness to cosign the newest checkpoint; {name: size it cosigned}."""
-    latest = Checkpoint.objects.order_by("-size").first()
-    if latest is None:
+    """Ask every configured witness, at once, to cosign the newest checkpoint; return
+    {name: size it has cosigned}. Never raises: a witness that fails, answers nonsense or
+    dawdles past LOTTERY_WITNESS_TIMEOUT_SECONDS is logged and asked again next time."""
+    try:
+        configured = witnesses()
+    except (OSError, ValueError) as exc:
+        logger.error("LOTTERY_WITNESS_KEYS cannot be read: %s", exc)
         return {}
-    cosigned = {}
-    for witness in witnesses():
-        try:
-            cosigned[witness.key.name] = _witness_ask(witness, latest)
-        except (OSError, WitnessRefused) as exc:
-            logger.warning("Witness %s did not cosign size %d: %s", witness.url, latest.size, exc)
+    latest = Checkpoint.objects.order_by("-size").first()
+    if latest is None or not configured:
+        return {}
+    asked = {}
+    for witness in configured:
+        progress, _ = WitnessProgress.objects.get_or_create(witness=witness.key.name)
+        if progress.size < latest.size:
+            asked[witness.key.name] = (witness, progress.size)
+    cosigned = dict.fromkeys({w.key.name for w in configured} - set(asked), latest.size)
+    for _ in range(2):  # a 409 names the size a witness holds: one more round from there
+        if not asked:
+            break
+        answers = _post_all(
+            {name: (w, _request_body(old, latest)) for name, (w, old) in asked.items()}
+        )
+        retry = {}
+        for name, (witness, old) in asked.items():
+            status, answer = answers[name]
+            held = _size(answer) if status == 409 else None
+            try:
+                if held is not None and held != old:
+                    retry[name] = (witness, _held_size(held, latest))
+                    continue
+                cosigned[name] = _keep(witness, latest, status, answer)
+            except WitnessRefused as exc:
+                logger.warning(
+                    "Witness %s did not cosign size %d: %s", witness.url, latest.size, exc
+                )
+        asked = retry
     return cosigned
 
 
 def witnesses_behind() -> bool:
     """Whether some witness has not cosigned the newest checkpoint yet (one small query)."""
-    configured = witnesses()
+    try:
+        configured = witnesses()
+    except (OSError, ValueError):
+        return False  # witnesses_ask logs it
     if not configured:
         return False
     latest = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first()
@@ -56,27 +88,27 @@ def witnesses_behind() -> bool:
     return done < len(configured)
 
 
-def _witness_ask(witness: Witness, checkpoint: Checkpoint) -> int:
-    progress, _ = WitnessProgress.objects.get_or_create(witness=witness.key.name)
-    if progress.size >= checkpoint.size:
-        return progress.size
-    old = progress.size
-    for _ in range(2):  # a 409 tells the size it holds: one more try from there
-        status, answer = _post(witness, _request_body(old, checkpoint))
-        if status == 409 and answer.strip().isdigit() and int(answer) != old:
-            old = int(answer)
-            if old > checkpoint.size:
-                raise WitnessRefused(
-                    f"it holds size {old}, beyond this log's {checkpoint.size}: the log was "
-                    "restored below a size it cosigned, a fork no witness will accept"
-                )
-            continue
-        break
+def _size(answer: str) -> int | None:
+    text = answer.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _held_size(size: int, latest: Checkpoint) -> int:
+    """The size a witness says it holds, if this log has it; a larger one is a fork."""
+    if size > latest.size and size > (Head.objects.values_list("size", flat=True).first() or 0):
+        raise WitnessRefused(
+            f"it holds size {size}, beyond this log's {latest.size}: the log was restored "
+            "below a size it cosigned, a fork no witness will accept"
+        )
+    return min(size, latest.size)
+
+
+def _keep(witness: Witness, checkpoint: Checkpoint, status: int, answer: str) -> int:
+    """Check the witness's answer and keep its cosignature beside the checkpoint."""
     if status != 200:
         raise WitnessRefused(f"HTTP {status}: {answer.strip()[:200]}")
     body = checkpoint.note.split("\n\n", 1)[0] + "\n"
-    lines = [line + "\n" for line in answer.splitlines() if line]
-    for line in lines:
+    for line in (line + "\n" for line in answer.splitlines() if line):
         timestamp = cosignature_timestamp(witness.key, body, line)
         if timestamp is not None:
             break
@@ -90,7 +122,7 @@ def _witness_ask(witness: Witness, checkpoint: Checkpoint) -> int:
                 )
         except IntegrityError:
             pass  # a concurrent call kept the same witness's cosignature first
-        WitnessProgress.objects.filter(pk=progress.pk, size__lt=checkpoint.size).update(
+        WitnessProgress.objects.filter(witness=witness.key.name, size__lt=checkpoint.size).update(
             size=checkpoint.size
         )
     logger.info("Witness %s cosigned size %d", witness.key.name, checkpoint.size)
@@ -109,6 +141,33 @@ def _request_body(old: int, checkpoint: Checkpoint) -> bytes:
         proof = tree.consistency_path(hashes, old)
     lines = [f"old {old}\n", *(base64.b64encode(h).decode() + "\n" for h in proof), "\n"]
     return ("".join(lines) + checkpoint.note).encode()
+
+
+def _post_all(requests: dict[str, tuple[Witness, bytes]]) -> dict[str, tuple[int, str]]:
+    """POST each body to its witness at once; {name: (status, answer)} by one deadline.
+
+    ``urlopen``'s timeout bounds each read, not the answer: a witness that sends a byte now
+    and then could hold a request for hours. Each request runs on a daemon thread that touches
+    no database, and whatever has not answered by the deadline counts as down.
+    """
+    answers: dict[str, tuple[int, str]] = {}
+    threads = []
+    for name, (witness, body) in requests.items():
+
+        def ask(name: str = name, witness: Witness = witness, body: bytes = body) -> None:
+            try:
+                answers[name] = _post(witness, body)
+            except Exception as exc:
+                answers[name] = (0, f"{type(exc).__name__}: {exc}")
+
+        thread = threading.Thread(target=ask, daemon=True, name=f"witness {name}")
+        thread.start()
+        threads.append(thread)
+    deadline = monotonic() + settings.LOTTERY_WITNESS_TIMEOUT_SECONDS
+    for thread in threads:
+        thread.join(max(0.0, deadline - monotonic()))
+    timeout = settings.LOTTERY_WITNESS_TIMEOUT_SECONDS
+    return {name: answers.get(name, (0, f"no answer within {timeout} s")) for name in requests}
 
 
 def _post(witness: Witness, body: bytes) -> tuple[int, str]:

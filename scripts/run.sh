@@ -53,6 +53,10 @@ if [[ -z "${LOTTERY_WITNESS_URLS:-}" ]]; then
     [[ $(wc -l <"$witness_dir/stdout") -ge 2 ]] && break
     sleep 0.1
   done
+  if [[ $(wc -l <"$witness_dir/stdout") -lt 2 ]]; then
+    echo "The local witness did not start (its log: $witness_dir/log)." >&2
+    exit 1
+  fi
   LOTTERY_WITNESS_KEYS=$(sed -n 1p "$witness_dir/stdout")
   LOTTERY_WITNESS_URLS=$(sed -n 2p "$witness_dir/stdout" | sed 's/^witness listening on //')
   export LOTTERY_WITNESS_KEYS LOTTERY_WITNESS_URLS

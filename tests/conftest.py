@@ -1,6 +1,7 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from time import monotonic, sleep
 
 import pytest
@@ -17,6 +18,7 @@ from draws.selectors import rendered_results_forget
 from lottery_app.celery import app as celery_app
 
 PASSWORD = "correct-horse-battery-staple"
+LOG_KEY_FILE = Path(__file__).resolve().parent / "log_key.test"
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +27,10 @@ def _fast_hashing_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Days created by a test publish a delay of 2**8 squarings: milliseconds, the same code.
     settings.LOTTERY_VDF_DELAY_LOG2 = 8
+    # The tests' own log key, whatever var/ or the environment hold.
+    settings.LOTTERY_LOG_KEY_FILE = LOG_KEY_FILE
+    settings.LOTTERY_LOG_ORIGIN = ""
+    settings.LOTTERY_LOG_KEY_MAKE = False
     cache.clear()
     rendered_results_forget()  # the per-process caches of drawn results: each test's own
     yield

@@ -245,3 +245,67 @@ def test_a_close_cosigned_past_its_bound_is_reported(
     assert answer.status_code == 503
     assert answer.json()["unwitnessed"] == [str(D)]
     assert "can never verify" in answer.json()["detail"]
+
+
+class _BadWitness:
+    """A server of the test's own at a witness's address: it answers ``reply`` a byte at a
+    time, ``pause`` seconds apart (nonsense, or a drip that would last minutes)."""
+
+    def __init__(self, reply: bytes, pause: float) -> None:
+        import socket
+        import threading
+
+        self.reply, self.pause = reply, pause
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import contextlib
+        import time
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with contextlib.suppress(OSError), client:
+                client.recv(65536)
+                for byte in self.reply:
+                    client.sendall(bytes([byte]))
+                    time.sleep(self.pause)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@witnessed
+def test_witnesses_that_answer_nonsense_or_drip_delay_the_draw_by_one_deadline(
+    client, settings, ballots_on
+):
+    from time import monotonic
+
+    from tests.log.tlog import key_id
+
+    def vkey(name: str) -> str:
+        key = tlog.raw_public(tlog.Ed25519PrivateKey.generate())
+        return f"{name}+{key_id(name, 4, key).hex()}+{base64.b64encode(b'\x04' + key).decode()}"
+
+    garbage = _BadWitness(b"NOT HTTP AT ALL\r\n\r\n", 0)
+    drip = _BadWitness(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 100, 0.5)
+    settings.LOTTERY_WITNESS_URLS = [garbage.url, drip.url]
+    settings.LOTTERY_WITNESS_KEYS = [vkey("w.test/garbage"), vkey("w.test/drip")]
+    settings.LOTTERY_WITNESS_TIMEOUT_SECONDS = 1
+    try:
+        ballots_on(D, 2)
+        started = monotonic()
+        with on(the_day_after(D), hour=0):
+            lottery_draw_closed()
+        took = monotonic() - started
+    finally:
+        garbage.close()
+        drip.close()
+    assert Draw.objects.get(lottery__date=D).state == Draw.State.DRAWN
+    assert not Cosignature.objects.exists()
+    # The drip alone would hold a request for over 70 s; each ask ends at its 1 s deadline.
+    assert took < 30, took
