@@ -104,28 +104,28 @@ def _b64(path: list[bytes]) -> dict[str, list[str]]:
 
 @router.get(
     "/proof/inclusion",
-    response={200: ProofOut, **errors(422, 503)},
+    response={200: ProofOut, **errors(404, 422, 503)},
     summary="An entry's inclusion proof",
 )
 def log_inclusion(request: HttpRequest, filters: Query[InclusionFilters]) -> object:
     """The RFC 6962 audit path of entry `index` in the tree of `size` entries.
 
-    Errors: 422 unless 0 <= index < size <= the log's size; 503 (with `Retry-After`) while
-    the database is down.
+    Errors: 404 unless 0 <= index < size <= the log's size; 422 for a value that is not a
+    number; 503 (with `Retry-After`) while the database is down.
     """
     return _b64(selectors.inclusion_proof(index=filters.index, size=filters.size))
 
 
 @router.get(
     "/proof/consistency",
-    response={200: ProofOut, **errors(422, 503)},
+    response={200: ProofOut, **errors(404, 422, 503)},
     summary="A consistency proof",
 )
 def log_consistency(request: HttpRequest, filters: Query[ConsistencyFilters]) -> object:
     """The RFC 6962 proof that the tree of `old` entries is a prefix of the tree of `new`.
 
-    Errors: 422 unless 0 <= old <= new <= the log's size; 503 (with `Retry-After`) while the
-    database is down.
+    Errors: 404 unless 0 <= old <= new <= the log's size; 422 for a value that is not a
+    number; 503 (with `Retry-After`) while the database is down.
     """
     return _b64(selectors.consistency_proof(old=filters.old, new=filters.new))
 

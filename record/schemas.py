@@ -2,9 +2,12 @@ from ninja import Field, Schema
 
 from record.selectors import CHECKPOINT_PAGE_MAX, ENTRY_PAGE_MAX
 
+# Far past any log; below the bigint that a larger number would overflow in the database.
+SIZE_MAX = 2**62
+
 
 class EntryFilters(Schema):
-    start: int = Field(0, ge=0)
+    start: int = Field(0, ge=0, le=SIZE_MAX)
     limit: int = Field(ENTRY_PAGE_MAX, ge=1, le=ENTRY_PAGE_MAX)
 
 
@@ -15,7 +18,7 @@ class EntryPage(Schema):
 
 
 class CheckpointFilters(Schema):
-    after: int = Field(0, ge=0, description="Only checkpoints of a larger size.")
+    after: int = Field(0, ge=0, le=SIZE_MAX, description="Only checkpoints of a larger size.")
     limit: int = Field(CHECKPOINT_PAGE_MAX, ge=1, le=CHECKPOINT_PAGE_MAX)
 
 
@@ -28,13 +31,13 @@ class CheckpointPage(Schema):
 
 
 class InclusionFilters(Schema):
-    index: int = Field(ge=0)
-    size: int = Field(ge=1)
+    index: int = Field(ge=0, le=SIZE_MAX)
+    size: int = Field(ge=1, le=SIZE_MAX)
 
 
 class ConsistencyFilters(Schema):
-    old: int = Field(ge=0)
-    new: int = Field(ge=0)
+    old: int = Field(ge=0, le=SIZE_MAX)
+    new: int = Field(ge=0, le=SIZE_MAX)
 
 
 class ProofOut(Schema):

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch
 
-from lottery_app.errors import InvalidInput, NotFound
+from lottery_app.errors import NotFound
 from record import tree
 from record.entries import entry_fields
 from record.keys import log_signer, witnesses
@@ -39,6 +39,8 @@ def checkpoint_latest() -> str:
 
 
 def checkpoint_at(*, size: int) -> str:
+    if not 0 < size <= log_size():  # also keeps a number past the database's bigint out
+        raise NotFound(f"No checkpoint of size {size}.")
     checkpoint = Checkpoint.objects.prefetch_related("cosignatures").filter(size=size).first()
     if checkpoint is None:
         raise NotFound(f"No checkpoint of size {size}.")
@@ -83,13 +85,13 @@ def _leaf_hashes(size: int) -> list[bytes]:
 
 def inclusion_proof(*, index: int, size: int) -> list[bytes]:
     if not 0 <= index < size <= log_size():
-        raise InvalidInput(f"Need 0 <= index < size <= {log_size()} (the log's size).")
+        raise NotFound(f"No such proof: need 0 <= index < size <= {log_size()} (the log's size).")
     return tree.audit_path(_leaf_hashes(size), index)
 
 
 def consistency_proof(*, old: int, new: int) -> list[bytes]:
     if not 0 <= old <= new <= log_size():
-        raise InvalidInput(f"Need 0 <= old <= new <= {log_size()} (the log's size).")
+        raise NotFound(f"No such proof: need 0 <= old <= new <= {log_size()} (the log's size).")
     return tree.consistency_path(_leaf_hashes(new), old)
 
 

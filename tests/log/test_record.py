@@ -112,8 +112,10 @@ def test_inclusion_and_consistency_proofs_check_out(client, drawn):
                 node = tlog.node_hash(node, sibling)
             position, last = position >> 1, last >> 1
         assert node == tlog.root(leaves)
-    assert client.get(f"/log/proof/consistency?old=2&new={size + 1}").status_code == 422
-    assert client.get(f"/log/proof/inclusion?index={size}&size={size}").status_code == 422
+    # No such proof: a size the log never had, an index outside the tree, old above new.
+    assert client.get(f"/log/proof/consistency?old=2&new={size + 1}").status_code == 404
+    assert client.get("/log/proof/consistency?old=2&new=1").status_code == 404
+    assert client.get(f"/log/proof/inclusion?index={size}&size={size}").status_code == 404
 
 
 def test_a_second_entry_of_a_kind_for_one_day_is_impossible(drawn):
@@ -309,3 +311,14 @@ def test_witnesses_that_answer_nonsense_or_drip_delay_the_draw_by_one_deadline(
     assert not Cosignature.objects.exists()
     # The drip alone would hold a request for over 70 s; each ask ends at its 1 s deadline.
     assert took < 30, took
+
+
+def test_numbers_past_the_log_are_not_found_or_refused_never_a_500(client, drawn):
+    huge = 10**30
+    assert client.get(f"/log/checkpoints/{huge}").status_code == 404
+    assert client.get(f"/log/checkpoints/{-1}").status_code == 404
+    assert client.get(f"/log/entries?start={huge}").status_code == 422
+    assert client.get(f"/log/checkpoints?after={huge}").status_code == 422
+    assert client.get(f"/log/proof/inclusion?index=0&size={huge}").status_code == 422
+    assert client.get(f"/log/proof/consistency?old=0&new={huge}").status_code == 422
+    assert client.get("/log/entries?start=abc").status_code == 422
