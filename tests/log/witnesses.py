@@ -4,7 +4,6 @@ import contextlib
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "witness.py"
+# Debian's faketime package puts the library under the architecture's folder.
+LIBFAKETIME = next(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"), Path("/nonexistent"))
 TIMEOUT = 30.0  # a witness under faketime on a busy machine starts slowly
 
 
@@ -35,18 +36,22 @@ class Launcher:
     def popen(self, *args: str, clock: str | None = None) -> subprocess.Popen[bytes]:
         # ``clock`` (e.g. "2026-11-21 00:00:30") starts the witness's clock there, through
         # libfaketime: its cosignatures carry that time, as a witness's own clock would.
-        if clock and shutil.which("faketime") is None:
-            pytest.skip("needs libfaketime (apt-get install faketime; .ci/run installs it)")
-        faked = ["faketime", "-f", f"@{clock}"] if clock else []
+        environment = None
+        if clock:
+            if not LIBFAKETIME.exists():
+                pytest.skip("needs libfaketime (apt-get install faketime; .ci/run installs it)")
+            # The library itself, not the faketime wrapper: the wrapper makes a named
+            # semaphore per process that a killed one leaves behind, and a later process
+            # given the same pid then fails to start ("sem_open: File exists").
+            environment = {**os.environ, "LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{clock}"}
         log = (self.tmp_path / f"witness-{len(self.procs)}.stderr").open("wb")
         proc = subprocess.Popen(  # noqa: S603 - our own script, our own arguments
-            [*faked, sys.executable, str(SCRIPT), *args],
+            [sys.executable, str(SCRIPT), *args],
+            env=environment,
             stdout=subprocess.PIPE,
             stderr=log,
             bufsize=0,
-            # Its own process group: faketime runs the witness as its child, and a kill must
-            # reach both.
-            start_new_session=True,
+            start_new_session=True,  # a kill reaches whatever it started
         )
         log.close()
         self.procs.append(proc)
@@ -107,3 +112,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=TIMEOUT)
+    # libfaketime keeps a semaphore and a shared-memory file per process, removed at a clean
+    # exit only: left behind, a later process given the same pid could not make its own.
+    for name in (f"faketime_shm_{proc.pid}", f"sem.faketime_sem_{proc.pid}"):
+        Path("/dev/shm", name).unlink(missing_ok=True)  # noqa: S108 - libfaketime's own files
