@@ -143,6 +143,7 @@ def _downgrade(answer: dict[str, Any]) -> None:
 def _count_cut(answer: dict[str, Any]) -> None:
     # The same root served with one ballot fewer: the delay and the winner recomputed.
     answer["ballot_count"] = BALLOTS - 1
+    answer["winning_index"] = 0  # recomputed below; the honest one may be past the cut
     _delay_at(answer, 8)
 
 
