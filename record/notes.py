@@ -70,19 +70,24 @@ class Verifier:
         return True
 
 
+def _key_bytes(material: str, key_type: int, what: str) -> bytes:
+    """The 32 key bytes of ``base64(type || key)``, refusing any other type or length."""
+    try:
+        raw = base64.b64decode(material, validate=True)
+    except binascii.Error:
+        raise UnusableKey(f"{what}: the key material is not base64") from None
+    if len(raw) != 33 or raw[0] != key_type:
+        raise UnusableKey(f"{what}: expected a key of type 0x{key_type:02x} (33 bytes)")
+    return raw[1:]
+
+
 def vkey_parse(text: str, *, key_type: int) -> Verifier:
     """Read ``name+<8 hex key id>+<base64(type || key)>``, refusing any other shape."""
     parts = text.strip().split("+", 2)  # base64 may hold "+" too
     if len(parts) != 3 or not _valid_name(parts[0]):
         raise UnusableKey(f"{text!r} is not a verifier key (name+keyid+base64)")
     name, hex_id, material = parts
-    try:
-        raw = base64.b64decode(material, validate=True)
-    except binascii.Error:
-        raise UnusableKey(f"{text!r}: the key material is not base64") from None
-    if len(raw) != 33 or raw[0] != key_type:
-        raise UnusableKey(f"{text!r}: expected a key of type 0x{key_type:02x} (33 bytes)")
-    verifier = Verifier(name=name, key_type=key_type, public_key=raw[1:])
+    verifier = Verifier(name, key_type, _key_bytes(material, key_type, f"{text!r}"))
     if verifier.id.hex() != hex_id:
         raise UnusableKey(f"{text!r}: its key id does not match its name and key")
     return verifier
@@ -147,13 +152,8 @@ def signer_load(path: Path, *, origin: str, create_as: str | None = None) -> Sig
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
         raise UnusableKey(f"the log key {path} is not a PRIVATE+KEY+name+id+key line")
     name, material = parts[2], parts[4]
-    try:
-        raw = base64.b64decode(material, validate=True)
-    except binascii.Error:
-        raise UnusableKey(f"the log key {path} is not base64") from None
-    if len(raw) != 33 or raw[0] != ED25519:
-        raise UnusableKey(f"the log key {path} is not an Ed25519 key")
-    signer = Signer(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+    seed = _key_bytes(material, ED25519, f"the log key {path}")
+    signer = Signer(name, Ed25519PrivateKey.from_private_bytes(seed))
     if signer.verifier.id.hex() != parts[3]:
         raise UnusableKey(f"the log key {path}: its key id does not match")
     if origin and name != origin:
