@@ -7,12 +7,13 @@ own, skipped unless the path is one of those. Security headers, host validation,
 X-Frame-Options stay on every answer (settings.MIDDLEWARE).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 ADMIN_PREFIX = "/admin/"  # lottery_app.urls mounts the admin here
 # The pages' paths (pages.urls): "/" itself, and these prefixes. None of them is an API path,
@@ -44,3 +45,41 @@ class CookieAuthenticationMiddleware(CookiePathsOnlyMixin, AuthenticationMiddlew
 
 class CookieMessageMiddleware(CookiePathsOnlyMixin, MessageMiddleware):
     pass
+
+
+# The public reads a verifier makes: the draws, their ballot lists and proofs, the open days
+# and the public record. Any origin may read them (docs/verifying.md: a verifier page that the
+# lottery does not serve, opened from disk or hosted elsewhere, reads them from its own origin).
+PUBLIC_READ_PREFIXES = ("/draws", "/log/", "/lotteries")
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    # What a verifier waits by (429), revalidates by, and reads a range by.
+    "Access-Control-Expose-Headers": "Retry-After, ETag, Content-Range",
+}
+_PREFLIGHT = {
+    **_CORS,
+    "Access-Control-Allow-Methods": "GET, HEAD",
+    "Access-Control-Allow-Headers": "Accept, If-None-Match, Range",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def public_read_cors_middleware(
+    get_response: Callable[[HttpRequest], HttpResponseBase],
+) -> Callable[[HttpRequest], HttpResponseBase]:
+    """CORS for the public reads, on every answer (errors and 429s too): nothing they return
+    depends on a cookie or a token, so ``*`` gives no site more than anyone already has."""
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        if not request.path_info.startswith(PUBLIC_READ_PREFIXES):
+            return get_response(request)
+        if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            response: HttpResponseBase = HttpResponse(status=204)
+            headers = _PREFLIGHT
+        else:
+            response, headers = get_response(request), _CORS
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    return middleware

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # histogram covers the whole stack.
     "lottery_app.logs.RequestIdMiddleware",
     "lottery_app.metrics.RequestMetricsMiddleware",
+    # Around everything that may answer a public read, so its errors and 429s carry CORS too.
+    "lottery_app.middleware.public_read_cors_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lottery_app.http_cache.conditional_get_middleware",
