@@ -8,12 +8,14 @@ from ninja.pagination import paginate
 from accounts.auth import token_auth
 from ballots import selectors, services
 from ballots.schemas import (
+    BallotAccepted,
     BallotBatchIn,
     BallotBatchOut,
     BallotFilters,
     BallotIn,
     BallotOut,
     LotteryOut,
+    ReceiptOut,
 )
 from lottery_app.http import no_store
 from lottery_app.http_cache import list_cache_control
@@ -42,7 +44,7 @@ def lottery_list(request: HttpRequest, response: HttpResponse) -> object:
 @router.post(
     "",
     auth=token_auth,
-    response={201: BallotOut, **errors(*BODY_ERRORS, 401, 429, 503)},
+    response={201: BallotAccepted, **errors(*BODY_ERRORS, 401, 429, 503)},
     summary="Submit a ballot",
 )
 def ballot_submit(
@@ -59,7 +61,8 @@ def ballot_submit(
 ) -> Status:
     """Step 3: submit one ballot for an open day (`date`, default today in `TIME_ZONE`); the body
     may be left out. Needs the Bearer access token. A client unsure whether its request arrived
-    can repeat it with the same `Idempotency-Key` and gets the same ballot back.
+    can repeat it with the same `Idempotency-Key` and gets the same ballot back. The answer
+    carries the ballot's signed `receipt`.
 
     Errors: 401 without a valid access token (a refresh token or a pasted "Bearer " prefix are
     named as such); 422 for a day that is not open (the answer names the open window), a date
@@ -148,3 +151,21 @@ def ballot_detail(request: AuthenticatedRequest, ballot_id: UUID) -> object:
     `Retry-After`) while the database is unavailable.
     """
     return selectors.ballot_get(user_id=request.auth.id, ballot_id=ballot_id)
+
+
+@router.get(
+    "/{ballot_id}/receipt",
+    auth=token_auth,
+    response={200: ReceiptOut, **errors(401, 404, 422, 503)},
+    summary="The receipt of one of your ballots",
+)
+@decorate_view(no_store)
+def ballot_receipt(request: AuthenticatedRequest, ballot_id: UUID) -> object:
+    """The signed receipt the lottery gave when it accepted this ballot, the same bytes again
+    (a batched ballot's is its batch's, naming every id). Needs the Bearer access token.
+
+    Errors: 401 without a valid access token; 404 for an id that is not one of your ballots;
+    422 for an id that is not a UUID; 503 (with `Retry-After`) while the database is
+    unavailable.
+    """
+    return {"receipt": services.ballot_receipt(user_id=request.auth.id, ballot_id=ballot_id)}

@@ -29,10 +29,18 @@ class BallotBatchIn(BallotIn):
     )
 
 
+RECEIPT_DESCRIPTION = (
+    "The lottery's signed receipt (a C2SP signed note of its log key, first line "
+    "`<origin> receipt/v1`): keep it. With it, `scripts/verify_draw.py --receipt` shows the "
+    "ballot in the day's witnessed close, or proves it was left out (docs/draw-rules.md, 7)."
+)
+
+
 class BallotBatchOut(Schema):
     date: dt.date
     count: int
     ids: list[UUID]
+    receipt: str = Field(description=RECEIPT_DESCRIPTION + " One receipt names every id.")
 
 
 class BallotOut(Schema):
@@ -40,6 +48,14 @@ class BallotOut(Schema):
     date: dt.date = Field(validation_alias="lottery_date")
     created_at: dt.datetime
     status: BallotStatus
+
+
+class BallotAccepted(BallotOut):
+    receipt: str = Field(description=RECEIPT_DESCRIPTION)
+
+
+class ReceiptOut(Schema):
+    receipt: str = Field(description=RECEIPT_DESCRIPTION + " A batched ballot's is its batch's.")
 
 
 class BallotFilters(Schema):

@@ -18,6 +18,7 @@ from lottery_app.errors import InvalidInput, Unauthorized
 from lottery_app.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
 from lottery_app.ratelimit import rate_limit_charge
 from lottery_app.schemas import ISO_DATE
+from record.receipts import receipt_sign
 
 USER_GONE = "The user of this token no longer exists."
 # Visible ASCII and spaces: Granian passes a header value that is not ASCII on as "", so a
@@ -80,7 +81,10 @@ def lottery_open_window() -> list[Lottery]:
 def ballot_submit(
     *, user_id: int, lottery_date: date | None = None, idempotency_key: str | None = None
 ) -> Ballot:
-    """Submit a ballot; with ``idempotency_key``, a repeat returns the first one's ballot."""
+    """Submit a ballot; with ``idempotency_key``, a repeat returns the first one's ballot.
+
+    The ballot carries its signed ``receipt`` (a repeat, the first one's receipt again).
+    """
     if idempotency_key is None:
         return _ballot_create(user_id=user_id, lottery_date=lottery_date)
     if not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
@@ -126,7 +130,9 @@ def _ballot_for_key(*, user_id: int, key: str, request: str) -> Ballot | None:
             "This Idempotency-Key was already used for a ballot with a different date "
             f"({first_request or 'today'}); use a new key for a new ballot."
         )
-    return selectors.ballot_get(user_id=user_id, ballot_id=ballot_id)
+    ballot = selectors.ballot_get(user_id=user_id, ballot_id=ballot_id)
+    ballot.receipt = _receipt_of(ballot)  # type: ignore[attr-defined]
+    return ballot
 
 
 def _ballot_create(*, user_id: int, lottery_date: date | None) -> Ballot:
@@ -137,6 +143,9 @@ def _ballot_create(*, user_id: int, lottery_date: date | None) -> Ballot:
     # What the ballot selectors annotate, so the API answers without reading the row back.
     ballot.lottery_date = lottery_date  # type: ignore[attr-defined]
     ballot.status = BallotStatus.PENDING  # type: ignore[attr-defined]
+    ballot.receipt = receipt_sign(  # type: ignore[attr-defined]
+        lottery_date=lottery_date, accepted_at=created_at, ballot_ids=[ballot_id]
+    )
     return ballot
 
 
@@ -145,6 +154,7 @@ class BallotBatch:
     date: date
     count: int
     ids: list[uuid.UUID]
+    receipt: str
 
 
 BATCH_KEY_REFUSED = (
@@ -170,8 +180,29 @@ def ballot_submit_batch(
         raise InvalidInput(
             f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.", field="count"
         )
-    lottery_date, _, ids = _ballots_insert(user_id=user_id, lottery_date=lottery_date, count=count)
-    return BallotBatch(date=lottery_date, count=len(ids), ids=ids)
+    lottery_date, created_at, ids = _ballots_insert(
+        user_id=user_id, lottery_date=lottery_date, count=count
+    )
+    receipt = receipt_sign(lottery_date=lottery_date, accepted_at=created_at, ballot_ids=ids)
+    return BallotBatch(date=lottery_date, count=len(ids), ids=ids, receipt=receipt)
+
+
+def ballot_receipt(*, user_id: int, ballot_id: uuid.UUID) -> str:
+    """The signed receipt of one of the user's ballots: its request's, so a batched ballot's
+    is its batch's (404 for a ballot that is not the user's)."""
+    return _receipt_of(selectors.ballot_get(user_id=user_id, ballot_id=ballot_id))
+
+
+def _receipt_of(ballot: Ballot) -> str:
+    # A request's ballots share their user, day and instant (one statement, one timestamp).
+    batch = Ballot.objects.filter(
+        user_id=ballot.user_id, lottery_id=ballot.lottery_id, created_at=ballot.created_at
+    ).values_list("id", flat=True)
+    return receipt_sign(
+        lottery_date=ballot.lottery_date,  # type: ignore[attr-defined]
+        accepted_at=ballot.created_at,
+        ballot_ids=list(batch),
+    )
 
 
 def _ballots_insert(

@@ -18,4 +18,9 @@ urlpatterns = [
     path("play", page_headers(views.play), name="play"),
     path("my/ballots", page_headers(views.my_ballots), name="my_ballots"),
     path("my/ballots/<uuid:ballot_id>", page_headers(views.ballot), name="ballot"),
+    path(
+        "my/ballots/<uuid:ballot_id>/receipt",
+        page_headers(views.ballot_receipt),
+        name="ballot_receipt",
+    ),
 ]

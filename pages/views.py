@@ -236,7 +236,11 @@ def play(request: HttpRequest) -> HttpResponse:
                 status = 429
         else:
             noun = "ballot" if len(ids) == 1 else "ballots"
-            messages.success(request, f"{len(ids)} {noun} submitted for {day:%a %-d %b %Y}.")
+            messages.success(
+                request,
+                f"{len(ids)} {noun} submitted for {day:%a %-d %b %Y}. Each ballot's page has "
+                "its signed receipt to keep.",
+            )
             return redirect(f"/my/ballots?date={day.isoformat()}")
     context = {"form": form, "days": days, "max_count": settings.LOTTERY_MAX_BATCH}
     return render(request, "pages/play.html", context, status=status)
@@ -278,3 +282,17 @@ def ballot(request: HttpRequest, ballot_id: UUID) -> HttpResponse:
         "old_rule": found.lottery_rule == Lottery.Rule.HMAC,  # type: ignore[attr-defined]
     }
     return render(request, "pages/ballot.html", context)
+
+
+@login_required
+@require_safe
+def ballot_receipt(request: HttpRequest, ballot_id: UUID) -> HttpResponse:
+    """The ballot's signed receipt as a file to keep (GET /ballots/{id}/receipt's bytes)."""
+    try:
+        receipt = ballot_services.ballot_receipt(user_id=_user_id(request), ballot_id=ballot_id)
+    except NotFound as exc:
+        return not_found(request, exc.detail)
+    response = HttpResponse(receipt, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{ballot_id}.txt"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -16,6 +16,7 @@ from accounts.models import User
 from ballots.models import Ballot
 from draws.selectors import rendered_results_forget
 from lottery_app.celery import app as celery_app
+from record.receipts import forget_policy_hashes
 
 PASSWORD = "correct-horse-battery-staple"
 LOG_KEY_FILE = Path(__file__).resolve().parent / "log_key.test"
@@ -33,9 +34,11 @@ def _fast_hashing_and_clean_cache(settings):
     settings.LOTTERY_LOG_KEY_MAKE = False
     cache.clear()
     rendered_results_forget()  # the per-process caches of drawn results: each test's own
+    forget_policy_hashes()
     yield
     cache.clear()
     rendered_results_forget()
+    forget_policy_hashes()
 
 
 @pytest.fixture(autouse=True)

@@ -82,11 +82,13 @@ def test_list_needs_a_token(client, db):
 
 def test_detail_shows_my_ballot(auth_client, now):
     created = submit(auth_client).json()
+    receipt = created.pop("receipt")  # the 201 alone carries it (GET /ballots/{id}/receipt)
 
     response = auth_client.get(f"/ballots/{created['id']}")
 
     assert response.status_code == 200
     assert response.json() == created
+    assert auth_client.get(f"/ballots/{created['id']}/receipt").json() == {"receipt": receipt}
 
 
 def test_someone_elses_ballot_is_not_found(auth_client, other_client, now):
