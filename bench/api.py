@@ -77,9 +77,10 @@ def draw_a_past_day(username: str) -> None:
     """Give DRAWN_DAY some ballots and draw it, so GET /draws/{date} has a result to serve."""
     with psycopg.connect(f"{PG}/{DB_NAME}", autocommit=True) as conn:
         conn.execute(
-            # A bench day's seed from random(), with its commitment as the model makes it.
-            "INSERT INTO ballots_lottery (date, state, created_at, seed, seed_commitment) "
-            "SELECT %s, 'open', now(), seed, encode(sha256(seed), 'hex') "
+            # A bench day's seed from random(), with its commitment as the model makes it; the
+            # old rule, whose draw needs no delay function.
+            "INSERT INTO ballots_lottery (date, state, created_at, seed, seed_commitment, rule) "
+            "SELECT %s, 'open', now(), seed, encode(sha256(seed), 'hex'), 'hmac-sha256' "
             "FROM (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS seed) s",
             [DRAWN_DAY],
         )
