@@ -3,8 +3,26 @@
 
     verify_draw.py BASE_URL DATE              # the whole day: every ballot id
     verify_draw.py BASE_URL DATE --ballot ID  # one ballot's inclusion proof (a few KB)
+    verify_draw.py BASE_URL DATE --receipt FILE  # a receipt: each ballot in, or left out
+    verify_draw.py --bundle FILE --log-key VKEY  # a proof bundle, with no network
 
 Options:
+  --receipt FILE     the receipt the lottery gave (its signed note, exactly as the API
+                     returned it): checks its signature by the log key, its day, policy and
+                     time, then each of its ballots as --ballot does; a ballot the server has
+                     no proof of is looked up among its neighbours in the list, and when their
+                     proofs show it absent from the witnessed close, the run fails with a
+                     PROOF OF OMISSION. Writes the proof bundle (below) to
+                     bundle-<date>-<first 8 hex digits of the first ballot>.json
+  --save-bundle FILE with --receipt or --ballot: write the proof bundle there
+                     (lottery-ballot-bundle/v1: the entries with their audit paths, the
+                     checkpoints, the consistency proofs, the draw and the ballots' proofs)
+  --bundle FILE      check a proof bundle with no network (no BASE_URL or DATE): with the
+                     pinned --log-key (else the bundle's own key, with a SKIP), --witness-key,
+                     --min-delay, --allow-demo, --max-close-delay, --require-witnesses
+  --timeout SECONDS  the deadline of the whole run (default 1800); each request has 120 s
+                     (or what is left) for its whole body, and every Retry-After wait of the
+                     run shares 600 s (60 s each at most); a deadline passed exits 2
   --min-delay N      refuse a delay-function draw whose delay is below N squarings
                      (default 2^27, about ten minutes with GMP; test days publish 2^16 or
                      less and need e.g. --min-delay 2^16)
@@ -47,6 +65,10 @@ signature of the round by the beacon's key. That last check needs the py_ecc pac
 everything else and fails the day (an unchecked signature lets the server make the
 randomness up).
 
+Answers are read as the browser's verifier reads them (docs/draw-rules.md, 7): at most 64 MB
+each after decompression (gzip only), JSON as UTF-8 without a byte-order mark, no integer
+written -0 or above 2^53 - 1 (in the log's entries either).
+
 Prints one line per check (OK, FAIL, or SKIP for one that could not be made, with why). Exits
 0 when every check passed (the last line lists what was not checked, if anything), 1 when
 one failed (a value that does not match, or is not in its one canonical form), 2 when the
@@ -63,19 +85,23 @@ import binascii
 import copy
 import hashlib
 import hmac
+import http.client
+import itertools
 import json
 import re
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from time import sleep
+from time import monotonic, sleep
 from typing import Any
 
 PAGE = 10_000
@@ -174,17 +200,88 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-RATE_LIMIT_WAITS = 10  # a day of 1.2M+ ballots takes more pages than a minute's limit allows
-MAX_WAIT_SECONDS = 60
+RATE_LIMIT_WAITS = 10  # per URL: a day of 1.2M+ ballots takes more pages than a minute allows
+MAX_WAIT_SECONDS = 60  # the most one Retry-After is waited
+WAIT_BUDGET_SECONDS = 600  # every Retry-After wait of the run, together
+REQUEST_SECONDS = 120  # one request, its whole body included
+DEFAULT_TIMEOUT = 1800  # the whole run (--timeout)
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer a browser reads exactly
+READ_CHUNK = 64 * 1024
+GZIP_SLACK = 1024 * 1024  # gzip may grow an incompressible body a little
+
+
+class DeadlinePassed(Unusable):
+    """A deadline of the run passed (the run's, a request's, the waits' budget): exit 2."""
+
+
+class Run:
+    """The run's deadlines (docs/draw-rules.md, 7, "Reading the server"), set by main()."""
+
+    def __init__(self) -> None:
+        self.start(DEFAULT_TIMEOUT)
+
+    def start(self, seconds: float, *, offline: bool = False) -> None:
+        self.seconds = seconds
+        self.ends = monotonic() + seconds
+        self.waits_left = float(WAIT_BUDGET_SECONDS)
+        self.offline = offline  # --bundle: nothing is read from any server
+
+    def left(self) -> float:
+        return self.ends - monotonic()
+
+    @property
+    def deadline(self) -> str:
+        return f"the run's deadline, --timeout {self.seconds:g} s"
+
+
+RUN = Run()
+
+
+class _Unsafe:
+    """A JSON integer a browser cannot read exactly (-0, or beyond 2^53 - 1): never an int."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _parse_int(text: str) -> "int | _Unsafe":
+    if text == "-0" or len(text.lstrip("-")) > 16 or abs(int(text)) > MAX_SAFE_INTEGER:
+        return _Unsafe(text)
+    return int(text)
+
+
+def shown(value: Any) -> str:
+    """A JSON value as the answer wrote it, for a message."""
+    if isinstance(value, _Unsafe):
+        return value.text
+    return json.dumps(value, default=repr)
+
+
+def parse_json(body: bytes, where: str) -> Any:
+    """A JSON body: UTF-8 without a byte-order mark, integers a browser reads exactly."""
+    if body.startswith(b"\xef\xbb\xbf") or b"\x00" in body:
+        raise Unusable(f"{where} did not answer UTF-8 JSON (a byte-order mark, or NUL bytes)")
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unusable(f"{where} did not answer UTF-8 JSON: {exc}") from None
+    try:
+        return json.loads(
+            decoded,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_int=_parse_int,
+        )
+    except (ValueError, RecursionError) as exc:
+        raise Unusable(f"{where} did not answer JSON: {exc}") from None
 
 
 def get_json(url: str) -> Any:
     """The JSON answer at ``url``; a 429 is waited out as its Retry-After asks, a few times."""
-    body = _get(url, "application/json", MAX_ANSWER_BYTES)
-    try:
-        return json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise Unusable(f"{url} did not answer JSON: {exc}") from None
+    return parse_json(_get(url, "application/json", MAX_ANSWER_BYTES), url)
 
 
 def get_text(url: str) -> str:
@@ -195,43 +292,132 @@ def get_text(url: str) -> str:
         raise Unusable(f"{url} did not answer UTF-8 text") from None
 
 
+class _Status(Exception):
+    """An HTTP error answer, read whole (bounded) on the request's own thread."""
+
+    def __init__(self, code: int, retry_after: str, detail: str) -> None:
+        super().__init__(code)
+        self.code, self.retry_after, self.detail = code, retry_after, detail
+
+
 def _get(url: str, accept: str, most: int) -> bytes:
+    if RUN.offline:
+        raise Unusable(f"a bundle is checked with no network, and {url} would be read")
     for _ in range(RATE_LIMIT_WAITS):
         try:
             return _get_once(url, accept, most)
-        except urllib.error.HTTPError as exc:
+        except _Status as exc:
             if exc.code != 429:
-                detail = _detail(exc)
-                raise Unusable(f"{url} answered HTTP {exc.code}: {detail}", exc.code) from None
-            wait = exc.headers.get("Retry-After", "")
-            seconds = min(int(wait), MAX_WAIT_SECONDS) if wait.isdigit() else 5
-            asked = " as it asks" if wait.isdigit() else ""
-            note(f"the server limits how fast it is read (HTTP 429): waiting {seconds} s{asked}")
+                raise Unusable(f"{url} answered HTTP {exc.code}: {exc.detail}", exc.code) from None
+            asked = re.fullmatch(r"[0-9]{1,9}", exc.retry_after.strip()) is not None
+            seconds = min(int(exc.retry_after), MAX_WAIT_SECONDS) if asked else 5
+            if seconds > RUN.waits_left:
+                raise DeadlinePassed(
+                    f"{url} answered HTTP 429 (too many requests): waiting {seconds} s more would "
+                    f"pass the {WAIT_BUDGET_SECONDS} s budget of the run's waits (deadline)"
+                ) from None
+            if seconds >= RUN.left():
+                raise DeadlinePassed(
+                    f"{url} answered HTTP 429 (too many requests) and asks for {seconds} s: "
+                    f"waiting would pass {RUN.deadline} (deadline)"
+                ) from None
+            as_asked = " as it asks" if asked else ""
+            note(f"the server limits how fast it is read (HTTP 429): waiting {seconds} s{as_asked}")
+            RUN.waits_left -= seconds
             sleep(seconds)
     raise Unusable(f"{url} kept answering HTTP 429 (too many requests); try again later")
 
 
 def _get_once(url: str, accept: str, most: int) -> bytes:
-    request = urllib.request.Request(url, headers={"Accept": accept})
+    """One request, on a thread of its own: whatever the server does (drip the body one byte
+    at a time, never answer), the run goes on after the request's deadline."""
+    left = RUN.left()
+    if left <= 0:
+        raise DeadlinePassed(f"{url} was not read: {RUN.deadline}, passed (deadline)")
+    limit = min(float(REQUEST_SECONDS), left)
+    which = (
+        f"the per-request deadline of {REQUEST_SECONDS} s"
+        if limit == REQUEST_SECONDS
+        else RUN.deadline
+    )
+    outcome: list[tuple[bool, Any]] = []
+    cancelled = threading.Event()
+
+    def fetch() -> None:
+        try:
+            outcome.append((True, _read(url, accept, most, limit, cancelled)))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    thread.join(limit)
+    if not outcome:
+        cancelled.set()  # the thread stops at its next read; it dies with the run at worst
+        raise DeadlinePassed(f"{url} did not answer within {limit:.0f} s ({which}; deadline)")
+    done, value = outcome[0]
+    if not done:
+        raise value
+    return bytes(value)
+
+
+def _read(url: str, accept: str, most: int, limit: float, cancelled: threading.Event) -> bytes:
+    request = urllib.request.Request(url, headers={"Accept": accept, "Accept-Encoding": "gzip"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read(most + 1)
-    except urllib.error.HTTPError:
-        raise  # _get tells a 429 from the rest
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+        with urllib.request.urlopen(request, timeout=limit) as response:
+            return _body(url, response, most, cancelled)
+    except urllib.error.HTTPError as exc:
+        try:
+            raw = _body(url, exc, 64 * 1024, cancelled)
+        except Exception:  # the status is the answer; its detail is a courtesy
+            raw = b""
+        retry_after = exc.headers.get("Retry-After", "") if exc.headers else ""
+        raise _Status(exc.code, retry_after, _detail(exc, raw)) from None
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         raise Unusable(f"{url} could not be read: {exc}") from None
+
+
+def _body(url: str, response: Any, most: int, cancelled: threading.Event) -> bytes:
+    """The body, decompressed (gzip only) and at most ``most`` bytes, read in chunks."""
+    encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+    if encoding not in ("identity", "gzip"):
+        raise Unusable(f"{url} answered in Content-Encoding {encoding!r}: only gzip is accepted")
+    inflate = zlib.decompressobj(wbits=31) if encoding == "gzip" else None
+    body, read = bytearray(), 0
+    too_large = Unusable(f"{url} answered more than {most} bytes")
+    try:
+        while not cancelled.is_set():
+            chunk = response.read1(READ_CHUNK)
+            if not chunk:
+                break
+            read += len(chunk)
+            if inflate is None:
+                body += chunk
+            else:
+                body += inflate.decompress(chunk, most + 1 - len(body))
+                if inflate.unconsumed_tail or read > most + GZIP_SLACK:
+                    raise too_large
+            if len(body) > most:
+                raise too_large
+        if inflate is not None:
+            body += inflate.flush()
+            if not inflate.eof or inflate.unused_data:
+                raise Unusable(
+                    f"{url} answered a gzip stream that is cut short or followed by data"
+                )
+    except zlib.error as exc:
+        raise Unusable(f"{url} answered a body that is not gzip: {exc}") from None
     if len(body) > most:
-        raise Unusable(f"{url} answered more than {most} bytes")
+        raise too_large
     return bytes(body)
 
 
-def _detail(exc: urllib.error.HTTPError) -> str:
+def _detail(exc: urllib.error.HTTPError, raw: bytes) -> str:
     """The server's own reason, from its {"detail": ...} answer when it gave one."""
     try:
-        raw = exc.read(64 * 1024)
         answer = json.loads(raw)
         detail = answer["detail"] if isinstance(answer, dict) and "detail" in answer else raw
-    except (ValueError, OSError):
+    except (ValueError, RecursionError):
         return exc.reason if isinstance(exc.reason, str) else "no detail"
     return str(detail if not isinstance(detail, bytes) else detail.decode(errors="replace"))
 
@@ -250,7 +436,9 @@ def field(answer: Any, name: str) -> Any:
 def integer(answer: Any, name: str) -> int:
     value = field(answer, name)
     if type(value) is not int or value < 0:
-        raise Refused(f"{name} must be a JSON integer >= 0, not {json.dumps(value)}")
+        raise Refused(
+            f"{name} must be a JSON integer >= 0 and at most 2^53 - 1, not {shown(value)[:80]}"
+        )
     return value
 
 
@@ -261,7 +449,7 @@ def optional_integer(answer: Any, name: str) -> int | None:
 def text(answer: Any, name: str, pattern: re.Pattern[str]) -> str:
     value = field(answer, name)
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise Refused(f"{name} is not in its canonical form: {json.dumps(value)[:80]}")
+        raise Refused(f"{name} is not in its canonical form: {shown(value)[:80]}")
     return value
 
 
@@ -287,10 +475,10 @@ class Draw:
             raise Refused(f"asked for the draw of {date}, the server answered {self.date}")
         self.rule = field(answer, "rule")
         if self.rule not in (UNICORN, HMAC_RULE):
-            raise Refused(f"unknown rule {json.dumps(self.rule)[:80]}")
+            raise Refused(f"unknown rule {shown(self.rule)[:80]}")
         self.state = field(answer, "state")
         if self.state not in ("drawing", "drawn"):
-            raise Refused(f"unknown state {json.dumps(self.state)[:80]}")
+            raise Refused(f"unknown state {shown(self.state)[:80]}")
         self.count = integer(answer, "ballot_count")
         self.root = text(answer, "merkle_root", HEX64)
         self.closes_at = field(answer, "closes_at")
@@ -395,6 +583,78 @@ def path_root(leaf: bytes, index: int, count: int, path: list[bytes]) -> bytes |
             node = node_hash(node, sibling)
         fn, sn = fn >> 1, sn >> 1
     return node if sn == 0 else None
+
+
+def tree_root(hashes: list[bytes]) -> bytes:
+    """The RFC 6962 root over ``hashes``: paired level by level, an odd last node carried up."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    level = hashes
+    while len(level) > 1:
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        level = [*paired, level[-1]] if len(level) % 2 else paired
+    return level[0]
+
+
+def audit_path(hashes: list[bytes], index: int) -> list[bytes]:
+    """RFC 6962 2.1.1: the siblings from ``hashes[index]`` up to the root, bottom first (a
+    level where the node is the unpartnered last one adds none)."""
+    path, level = [], hashes
+    while len(level) > 1:
+        if index ^ 1 < len(level):
+            path.append(level[index ^ 1])
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        level, index = ([*paired, level[-1]] if len(level) % 2 else paired), index // 2
+    return path
+
+
+def consistency_path(hashes: list[bytes], old_size: int) -> list[bytes]:
+    """RFC 6962 2.1.2's PROOF(m, D[n]) that the first ``old_size`` leaves are a prefix of
+    ``hashes``; empty when the sizes are equal (or the old tree is empty)."""
+
+    def subproof(m: int, leaves: list[bytes], complete: bool) -> list[bytes]:
+        n = len(leaves)
+        if m == n:
+            return [] if complete else [tree_root(leaves)]
+        k = 1 << ((n - 1).bit_length() - 1)  # the largest power of two below n
+        if m <= k:
+            return [*subproof(m, leaves[:k], complete), tree_root(leaves[k:])]
+        return [*subproof(m - k, leaves[k:], False), tree_root(leaves[:k])]
+
+    if not 0 < old_size <= len(hashes):
+        return []
+    return subproof(old_size, hashes, True)
+
+
+def consistency_valid(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: list[bytes]
+) -> bool:
+    """RFC 9162 2.1.4.2: does ``proof`` show the tree of ``old_size`` is a prefix of the new?"""
+    if not 0 <= old_size <= new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if old_size == 0:
+        return not proof
+    if old_size & (old_size - 1) == 0:  # a power of two: the old root starts the proof
+        proof = [old_root, *proof]
+    if not proof:
+        return False
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root
 
 
 def normalize(value: int) -> int:
@@ -583,43 +843,249 @@ def verify_day(checks: Checks, base: str, draw: Draw) -> None:
     )
 
 
-def verify_ballot(checks: Checks, base: str, draw: Draw, ballot_id: str) -> None:
-    def proven_index(of: str) -> int | None:
-        try:
-            proof = get_json(f"{base}/draws/{draw.date}/ballots/{of}/proof")
-        except Unusable as exc:
-            note(str(exc))
-            return None
-        if text(proof, "ballot_id", UUID_TEXT) != of or text(proof, "date", DATE) != draw.date:
-            raise Refused(f"the proof asked for {of} is another ballot's or another day's")
-        if integer(proof, "ballot_count") != draw.count:
-            raise Refused("the proof's ballot_count is not the draw's")
-        if text(proof, "merkle_root", HEX64) != draw.root:
-            raise Refused("the proof's merkle_root is not the draw's")
-        leaf_index = integer(proof, "leaf_index")
-        path = field(proof, "path")
-        if not isinstance(path, list) or not all(
-            isinstance(s, str) and HEX64.fullmatch(s) for s in path
-        ):
-            raise Refused("the proof's path is not a list of 64-hex-digit hashes")
-        siblings = [bytes.fromhex(sibling) for sibling in path]
-        root = path_root(leaf_hash(of), leaf_index, draw.count, siblings)
-        return leaf_index if root is not None and root.hex() == draw.root else None
+# --- Ballots: inclusion, and proof of omission (docs/draw-rules.md, 7) --------------------
 
-    if not UUID_TEXT.fullmatch(ballot_id):
-        ballot_id = str(uuid.UUID(ballot_id))
-    index = check_winner(checks, draw)
-    leaf_index = proven_index(ballot_id)
-    checks.check(
-        f"ballot {ballot_id} is in the draw",
-        leaf_index is not None,
-        f"its path leads to the Merkle root from index {leaf_index}",
-    )
-    if draw.count:
-        checks.check(
-            "the winning ballot sits at the winning index",
-            draw.winner is not None and proven_index(draw.winner) == index,
+NEIGHBOUR_PAGE = 100  # ids read at a time around a ballot the server has no proof of
+
+
+@dataclass(frozen=True)
+class Proven:
+    """A ballot's leaf index and audit path in the close's tree, as given (checked apart)."""
+
+    ballot_id: str
+    leaf_index: int
+    path: list[str]  # 64 hex digits each
+
+    def leads_to(self, count: int, root: str) -> bool:
+        siblings = [bytes.fromhex(sibling) for sibling in self.path]
+        found = path_root(leaf_hash(self.ballot_id), self.leaf_index, count, siblings)
+        return found is not None and found.hex() == root
+
+    def bundled(self) -> dict[str, Any]:
+        return {"ballot_id": self.ballot_id, "leaf_index": self.leaf_index, "path": self.path}
+
+
+@dataclass
+class BallotSeen:
+    """What a run learnt of one ballot: the server's proof of it, or its neighbours' proofs."""
+
+    ballot_id: str
+    proven: Proven | None = None
+    left: Proven | None = None
+    right: Proven | None = None
+    why: str = ""  # why neither, when neither
+
+    def bundled(self) -> dict[str, Any]:
+        if self.proven is not None:
+            return self.proven.bundled()
+        left, right = (None if n is None else n.bundled() for n in (self.left, self.right))
+        return {"ballot_id": self.ballot_id, "absent": {"left": left, "right": right}}
+
+
+def absence(
+    ballot_id: str, count: int, root: str, left: Proven | None, right: Proven | None
+) -> str | None:
+    """How ``left`` and ``right`` (the ids just below and above ``ballot_id``) show it absent
+    from the close of ``count`` leaves under ``root``; None if they do not show it."""
+    if count == 0:
+        return "its close holds no ballots (ballot_count 0)" if left is right is None else None
+    if any(n is not None and not n.leads_to(count, root) for n in (left, right)):
+        return None
+    # Canonical ids compare as their 16 bytes when compared as text.
+    if (left is not None and not left.ballot_id < ballot_id) or (
+        right is not None and not ballot_id < right.ballot_id
+    ):
+        return None
+    close = f"its close of {count} ballots"
+    if left is not None and right is not None and right.leaf_index == left.leaf_index + 1:
+        return (
+            f"{close} has {left.ballot_id} at index {left.leaf_index} and {right.ballot_id} at "
+            f"index {right.leaf_index}"
         )
+    if left is None and right is not None and right.leaf_index == 0:
+        return f"{close} has {right.ballot_id}, above it, first (index 0)"
+    if right is None and left is not None and left.leaf_index == count - 1:
+        return f"{close} has {left.ballot_id}, below it, last (index {count - 1})"
+    return None
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    holds: bool  # signed by the log key, for this day and policy, accepted while it was open
+    accepted_at: str
+
+
+def judge_ballot(
+    checks: Checks,
+    seen: BallotSeen,
+    count: int,
+    root: str,
+    label: str,
+    receipt: ReceiptCheck | None,
+) -> None:
+    """One line: the ballot is in the close, or it is not (a proof of omission, with a receipt
+    that holds)."""
+    name = f"ballot {seen.ballot_id} {label}"
+    if seen.proven is not None:
+        included = seen.proven.leads_to(count, root)
+        checks.check(
+            name,
+            included,
+            f"its path {'leads' if included else 'does not lead'} to the Merkle root from index "
+            f"{seen.proven.leaf_index}",
+        )
+        return
+    absent = absence(seen.ballot_id, count, root, seen.left, seen.right)
+    if absent is None:
+        why = seen.why or "no inclusion proof, and its neighbours' proofs do not show it absent"
+        checks.check(name, False, why)
+    elif receipt is not None and receipt.holds:
+        checks.check(
+            name,
+            False,
+            f"PROOF OF OMISSION: the lottery signed its receipt (accepted at "
+            f"{receipt.accepted_at}) and {absent}",
+        )
+    elif receipt is not None:
+        checks.check(
+            name, False, f"absent: {absent}; the receipt does not hold: no proof of omission"
+        )
+    else:
+        checks.check(name, False, f"absent: {absent}")
+
+
+def fetch_proof(base: str, draw: Draw, ballot_id: str) -> tuple[Proven | None, int | None, str]:
+    """The server's proof of ``ballot_id`` (its form checked, not its path), or None with the
+    HTTP status and why when it has none."""
+    try:
+        proof = get_json(f"{base}/draws/{draw.date}/ballots/{ballot_id}/proof")
+    except DeadlinePassed:
+        raise
+    except Unusable as exc:
+        note(str(exc))
+        return None, exc.status, str(exc)
+    if text(proof, "ballot_id", UUID_TEXT) != ballot_id or text(proof, "date", DATE) != draw.date:
+        raise Refused(f"the proof asked for {ballot_id} is another ballot's or another day's")
+    if integer(proof, "ballot_count") != draw.count:
+        raise Refused("the proof's ballot_count is not the draw's")
+    if text(proof, "merkle_root", HEX64) != draw.root:
+        raise Refused("the proof's merkle_root is not the draw's")
+    leaf_index = integer(proof, "leaf_index")
+    path = field(proof, "path")
+    if not isinstance(path, list) or not all(
+        isinstance(s, str) and HEX64.fullmatch(s) for s in path
+    ):
+        raise Refused("the proof's path is not a list of 64-hex-digit hashes")
+    return Proven(ballot_id, leaf_index, list(path)), None, ""
+
+
+def ballot_page(base: str, day: str, after: str | None, limit: int) -> tuple[list[str], str | None]:
+    """One page of the public list: ids above ``after``, ascending, each page's end its
+    next_after."""
+    query = urllib.parse.urlencode({"limit": limit, **({"after": after} if after else {})})
+    page = get_json(f"{base}/draws/{day}/ballots?{query}")
+    items, next_after = field(page, "items"), field(page, "next_after")
+    if not isinstance(items, list) or not all(
+        isinstance(item, str) and UUID_TEXT.fullmatch(item) for item in items
+    ):
+        raise Refused("a page of ballot ids is not a list of canonical UUIDs")
+    if any(b <= a for a, b in itertools.pairwise(items)) or (
+        after is not None and items and items[0] <= after
+    ):
+        raise Refused(f"the page of ballot ids after {after} is not ascending from it")
+    if next_after is not None and (len(items) != limit or next_after != items[-1]):
+        raise Refused(f"a page that is not the last must hold {limit} ids and end at next_after")
+    return items, next_after
+
+
+def neighbours(base: str, draw: Draw, ballot_id: str) -> tuple[str | None, str | None, bool]:
+    """The listed ids just below and just above ``ballot_id`` (None past an end), and whether
+    the list holds it: read from a little below it, the gap doubled until the first id read
+    is below it (docs/draw-rules.md, 7)."""
+    x = uuid.UUID(ballot_id).int
+    gap = max(1, 4 * (1 << 128) // max(draw.count, 1))
+    while True:  # at most 129 doublings: then it reads from the start
+        after = None if x - gap <= 0 else str(uuid.UUID(int=x - gap))
+        items, next_after = ballot_page(base, draw.date, after, NEIGHBOUR_PAGE)
+        if after is None or (items and items[0] < ballot_id):
+            break
+        gap *= 2
+    left, listed = None, False
+    most = draw.count // NEIGHBOUR_PAGE + 2  # the witnessed count bounds the pages
+    for _ in range(most):
+        for item in items:
+            if item > ballot_id:
+                return left, item, listed
+            if item == ballot_id:
+                listed = True
+            else:
+                left = item
+        if next_after is None:
+            return left, None, listed
+        items, next_after = ballot_page(base, draw.date, next_after, NEIGHBOUR_PAGE)
+    raise Refused(f"the ballot list goes on past {most} pages for {draw.count} ballots")
+
+
+def see_ballot(base: str, draw: Draw, ballot_id: str) -> BallotSeen:
+    """Its proof; or, when the server answers 404 for it, its neighbours' proofs."""
+    proven, status, why = fetch_proof(base, draw, ballot_id)
+    seen = BallotSeen(ballot_id, proven, why=why)
+    if proven is not None or status != 404:
+        return seen
+    left, right, listed = neighbours(base, draw, ballot_id)
+    if listed:
+        seen.why = "the server lists it, but answered HTTP 404 for its proof"
+        return seen
+    for neighbour in (left, right):
+        if neighbour is None:
+            continue
+        found, _, why = fetch_proof(base, draw, neighbour)
+        if found is None:
+            seen.why = f"no inclusion proof, and none of its neighbour {neighbour} either ({why})"
+            return seen
+        if neighbour == left:
+            seen.left = found
+        else:
+            seen.right = found
+    seen.why = "no inclusion proof, and its neighbours' proofs do not show it absent"
+    return seen
+
+
+def verify_ballots(
+    checks: Checks,
+    base: str,
+    draw: Draw,
+    ballot_ids: list[str],
+    receipt: ReceiptCheck | None,
+    label: str,
+) -> tuple[list[BallotSeen], Proven | None]:
+    """--ballot, --receipt: each ballot in the draw (or shown absent), and the winner's own
+    proof at the winning index."""
+    index = check_winner(checks, draw)
+    seen = []
+    for ballot_id in ballot_ids:
+        if not UUID_TEXT.fullmatch(ballot_id):
+            ballot_id = str(uuid.UUID(ballot_id))
+        seen.append(see_ballot(base, draw, ballot_id))
+        judge_ballot(checks, seen[-1], draw.count, draw.root, label, receipt)
+    winner = None
+    if draw.count:
+        if draw.winner is not None:
+            winner, _, _ = fetch_proof(base, draw, draw.winner)
+        check_winner_proof(checks, draw, index, winner)
+    return seen, winner
+
+
+def check_winner_proof(
+    checks: Checks, draw: Draw, index: int | None, winner: Proven | None
+) -> None:
+    checks.check(
+        "the winning ballot sits at the winning index",
+        winner is not None
+        and winner.ballot_id == draw.winner
+        and winner.leaf_index == index
+        and winner.leads_to(draw.count, draw.root),
+    )
 
 
 def check_chain(checks: Checks, base: str, draw: Draw, links: int) -> None:
@@ -929,6 +1395,7 @@ class Note:
 
     body: str
     signatures: list[tuple[str, bytes]]  # (key name, key id || signature)
+    text: str = ""  # the note as read
     _verified: dict[bytes, bool] = dataclass_field(default_factory=dict)
 
     @classmethod
@@ -952,7 +1419,7 @@ class Note:
                     f"a signature that is not base64 of key id and bytes: {line[:80]!r}"
                 )
             signatures.append((parts[1], payload))
-        return cls(text[: separator + 1], signatures)
+        return cls(text[: separator + 1], signatures, text)
 
     def _lines_of(self, key: Key) -> list[bytes]:
         """The signatures of ``key`` (its name and key id); a note ignores other keys'."""
@@ -1013,7 +1480,16 @@ class Checkpoint:
 
 POLICY, CLOSE, DRAW = "lottery-policy/v1", "lottery-close/v1", "lottery-draw/v1"
 KIND_NAMES = {POLICY: "policy", CLOSE: "close", DRAW: "draw"}
-_INT = "0|[1-9][0-9]{0,18}"
+_INT = "0|[1-9][0-9]{0,15}"  # and at most 2^53 - 1 (Entry.parse), as a browser reads it
+INTEGER_LINES = {
+    "vdf_delay_log2",
+    "beacon",  # its delay
+    "close_witness_seconds",
+    "ballot_count",
+    "winning_index",
+    "beacon_round",
+    "height",
+}
 _INSTANT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
 _HEX64 = "[0-9a-f]{64}"
 
@@ -1123,6 +1599,9 @@ class Entry:
             if key != name or not pattern.fullmatch(value):
                 raise refuse(f"expected {name} and its value, got {line[:100]!r}")
             values[name] = value
+            number = value.split(" ")[0]
+            if name in INTEGER_LINES and number != "none" and int(number) > MAX_SAFE_INTEGER:
+                raise refuse(f"{name} is above 2^53 - 1: {line[:100]!r}")
         try:
             date.fromisoformat(values["date"])
             instants = {name: _instant(v) for name, v in values.items() if name.endswith("_at")}
@@ -1193,10 +1672,11 @@ class Log:
 
     def __init__(self, texts: list[bytes]) -> None:
         self.entries = [Entry.parse(index, text) for index, text in enumerate(texts)]
+        self.leaves = [hashlib.sha256(b"\x00" + text).digest() for text in texts]
         builder = RootBuilder()
         self.roots = [builder.root()]
-        for text in texts:
-            builder.add(hashlib.sha256(b"\x00" + text).digest())
+        for leaf in self.leaves:
+            builder.add(leaf)
             self.roots.append(builder.root())
 
     @property
@@ -1268,6 +1748,100 @@ def cosigned_checkpoints(base: str, after: int, origin: str) -> Iterator[Checkpo
         after = next_after
 
 
+# --- Receipts (docs/draw-rules.md, 7) -----------------------------------------------------
+
+RECEIPT_KIND = " receipt/v1"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A receipt: the log key's signed note naming a day, an instant, its policy, ballots."""
+
+    note: Note
+    origin: str
+    date: str
+    accepted_at: str
+    policy: str | None
+    ballots: list[str]
+
+    @classmethod
+    def parse(cls, text: str) -> "Receipt":
+        """The receipt, or ValueError saying why ``text`` is not one."""
+        note = Note.parse(text)
+        first, *lines = note.body[:-1].split("\n")
+        origin = first.removesuffix(RECEIPT_KIND)
+        if not first.endswith(RECEIPT_KIND) or not KEY_NAME.fullmatch(origin):
+            raise ValueError(f"its first line is not '<log name> receipt/v1': {first[:80]!r}")
+        spec = [("date", DATE.pattern), ("accepted_at", _INSTANT), ("policy", _or_none(_HEX64))]
+        if len(lines) < len(spec) + 1:
+            raise ValueError("it names no ballot")
+        values = []
+        for line, (name, pattern) in zip(lines, spec, strict=False):
+            key, _, value = line.partition(" ")
+            if key != name or not re.fullmatch(pattern, value):
+                raise ValueError(f"expected {name} and its value, got {line[:100]!r}")
+            values.append(value)
+        ballots: list[str] = []
+        for line in lines[len(spec) :]:
+            key, _, value = line.partition(" ")
+            if key != "ballot" or not UUID_TEXT.fullmatch(value):
+                raise ValueError(f"expected ballot and a canonical id, got {line[:100]!r}")
+            if ballots and value <= ballots[-1]:
+                raise ValueError("its ballots are not in canonical order, each once")
+            ballots.append(value)
+        try:
+            date.fromisoformat(values[0])
+            _instant(values[1])
+        except ValueError as exc:
+            raise ValueError(f"a date or time that does not exist: {exc}") from None
+        policy = None if values[2] == "none" else values[2]
+        return cls(note, origin, values[0], values[1], policy, ballots)
+
+
+def check_receipt(
+    checks: Checks,
+    receipt: Receipt,
+    key: Key,
+    day: str,
+    policy: Policy | None,
+    closes: int,
+) -> ReceiptCheck:
+    """The receipt's signature and its values against the day (``policy`` None: a day before
+    the record, whose ``closes`` is the draw's)."""
+    signed = checks.check(
+        "the receipt is signed by the log key", receipt.note.signed_by(key), key.name
+    )
+    named = checks.check(
+        "the receipt is the log's",
+        receipt.origin == key.name,
+        f"its first line is {receipt.origin + RECEIPT_KIND!r}",
+    )
+    dated = checks.check(
+        f"the receipt is for {day}", receipt.date == day, f"it says {receipt.date}"
+    )
+    logged = None if policy is None else policy.entry.hash
+    of_policy = checks.check(
+        "the receipt names the day's policy entry",
+        receipt.policy == logged,
+        f"it says {_shown(receipt.policy)}"
+        + ("" if receipt.policy == logged else f"; the log's is {_shown(logged)}"),
+    )
+    accepted = _instant(receipt.accepted_at)
+    opens = None if policy is None else policy.opens
+    in_time = (opens is None or opens * 1_000_000 <= accepted) and accepted < closes * 1_000_000
+    window = (
+        f"the day closes at {_utc(closes)}"
+        if opens is None
+        else f"the policy opens the day at {_utc(opens)} and closes it at {_utc(closes)}"
+    )
+    open_day = checks.check(
+        "the receipt's ballots were accepted while the day was open",
+        in_time,
+        f"accepted at {receipt.accepted_at}; {window}",
+    )
+    return ReceiptCheck(signed and named and dated and of_policy and open_day, receipt.accepted_at)
+
+
 # --- What earlier runs saw ----------------------------------------------------------------
 
 
@@ -1305,7 +1879,7 @@ class Record:
                 checks.check(
                     f"{date}'s {name} is what an earlier run saw",
                     False,
-                    f"kept {json.dumps(kept[name])[:80]}, now {json.dumps(value)[:80]}",
+                    f"kept {shown(kept[name])[:80]}, now {shown(value)[:80]}",
                 )
             kept.setdefault(name, value)
 
@@ -1327,7 +1901,9 @@ class Record:
 
     def save(self) -> None:
         if self.path is not None:
-            self.path.write_text(json.dumps(self.days, indent=1, sort_keys=True) + "\n")
+            self.path.write_text(
+                json.dumps(self.days, indent=1, sort_keys=True, default=repr) + "\n"
+            )
 
 
 def record_open_days(checks: Checks, record: Record, base: str) -> None:
@@ -1407,19 +1983,7 @@ def read_log(checks: Checks, base: str, log_key: Key | None, pinned: bool) -> Lo
             checks.skip("the public record", "the public record", why)
         return None
     if log_key is None:
-        served = get_text(f"{base}/log/key")
-        try:
-            if not served.endswith("\n") or "\n" in served[:-1]:
-                raise ValueError("not one line")
-            log_key = Key.parse(served[:-1], LOG_KEY_TYPE)
-        except ValueError as exc:
-            raise Unusable(f"GET /log/key is not the log's verifier key: {exc}") from None
-        checks.skip(
-            "the log key (--log-key)",
-            "the lottery's log key is not pinned (--log-key)",
-            "read from the server it checks",
-        )
-        note(f"the server's log key: {log_key.vkey}")
+        log_key = served_log_key(checks, base)
     newest = Checkpoint.parse(newest_text, log_key.name)
     checks.check(
         "the newest checkpoint is signed by the log key",
@@ -1440,6 +2004,24 @@ def read_log(checks: Checks, base: str, log_key: Key | None, pinned: bool) -> Lo
     if matches and newest.note.signed_by(log_key):
         view.seen[newest.size] = newest.root
     return view
+
+
+def served_log_key(checks: Checks, base: str) -> Key:
+    """The log key GET /log/key serves, used with a SKIP: nobody but the server vouches."""
+    served = get_text(f"{base}/log/key")
+    try:
+        if not served.endswith("\n") or "\n" in served[:-1]:
+            raise ValueError("not one line")
+        log_key = Key.parse(served[:-1], LOG_KEY_TYPE)
+    except ValueError as exc:
+        raise Unusable(f"GET /log/key is not the log's verifier key: {exc}") from None
+    checks.skip(
+        "the log key (--log-key)",
+        "the lottery's log key is not pinned (--log-key)",
+        "read from the server it checks",
+    )
+    note(f"the server's log key: {log_key.vkey}")
+    return log_key
 
 
 def check_kept_history(checks: Checks, record: Record, view: LogView) -> None:
@@ -1470,7 +2052,7 @@ class Day:
 
     policy: Policy
     close: Entry
-    draw: Entry
+    draw: Entry | None  # None: not drawn yet (a bundle saved before the draw)
 
 
 def day_entries(checks: Checks, log: Log, day: str) -> Day | None:
@@ -1536,6 +2118,7 @@ def draw_from_log(checks: Checks, draw: Draw, day: Day) -> Draw | None:
     """The draw with every deciding value taken from the log (only the proof is the answer's);
     each value the answer gives must be the log's. None when the rules differ."""
     policy, close, entry = day.policy, day.close, day.draw
+    assert entry is not None
     unicorn = policy.rule == UNICORN
     output = entry.value("vdf_output")
     draw_closes = _day_close(draw)
@@ -1608,6 +2191,7 @@ def _shown(value: object) -> str:
 class Cosigned:
     size: int  # the checkpoint's
     time: int  # the witness's, POSIX seconds
+    text: str = ""  # the checkpoint, as read (a bundle keeps it)
 
 
 def find_cosignatures(
@@ -1635,7 +2219,9 @@ def find_cosignatures(
             cosigned = _cosigned(checkpoint, witness, view.key) if names else None
             if cosigned is not None:
                 for name in names:
-                    found[witness.vkey, name] = Cosigned(checkpoint.size, cosigned)
+                    found[witness.vkey, name] = Cosigned(
+                        checkpoint.size, cosigned, checkpoint.note.text
+                    )
                     wanted.discard((witness.vkey, name))
         if not wanted:
             break
@@ -1670,16 +2256,19 @@ def _cosigned(checkpoint: Checkpoint, witness: Key, log_key: Key) -> int | None:
     return cosigned
 
 
+Found = dict[tuple[str, str], Cosigned]  # (witness vkey, "policy" or "close") -> its first
+
+
 def check_witnesses(
     checks: Checks,
-    base: str,
-    view: LogView,
     day: Day,
     witnesses: list[Key],
     max_close_delay: int,
     demo: bool,
-) -> None:
-    """The policy cosigned before the close, the close soon after it, by every pinned witness."""
+    find: Callable[[dict[str, int]], Found],
+) -> Found:
+    """The policy cosigned before the close, the close soon after it, by every pinned witness;
+    ``find`` gives each one's first cosigned checkpoint holding each entry."""
     policy = day.policy
     allowed = policy.close_witness_seconds
     if not demo:
@@ -1695,9 +2284,9 @@ def check_witnesses(
             "no witness key pinned (--witness-key)",
             "nobody but the lottery vouches for when the policy and close were public",
         )
-        return
+        return {}
     targets = {"policy": policy.entry.index, "close": day.close.index}
-    found = find_cosignatures(checks, base, view, witnesses, targets)
+    found = find(targets)
     for witness in witnesses:
         by = f"witness {witness.name}"
         for name, index in targets.items():
@@ -1735,13 +2324,16 @@ def check_witnesses(
                 )
                 if after < 0:
                     note(f"warning: {by} cosigned the close before closes_at: the day closed early")
+    return found
 
 
 def check_chain_logged(
-    checks: Checks, base: str, log: Log, draw: Draw, entry: Entry, links: int
+    checks: Checks, base: str, log: Log, draw: Draw, entry: Entry | None, links: int
 ) -> None:
     """Follow the chain through the log's draw entries (each previous_record_hash the SHA-256
     of the draw entry at height - 1), then through the API for days before the record."""
+    if entry is None:
+        return
     current = entry
     for done in range(links):
         height, previous_hash = int(current.values["height"]), current.value("previous_record_hash")
@@ -1781,8 +2373,26 @@ def check_chain_logged(
         current = previous[0]
 
 
+def demo_day(policy: Policy, allow_demo: bool, day: str) -> bool:
+    """Whether the day's demo mark is accepted (--allow-demo), saying so either way."""
+    if policy.demo and allow_demo:
+        note(
+            f"note: a demo day ({day}: its policy says demo yes, and --allow-demo): its "
+            "delay floor and timing are not checked"
+        )
+    elif policy.demo:
+        note("its policy says demo yes: --allow-demo would accept its delay and timing")
+    return policy.demo and allow_demo
+
+
 def verify_logged(
-    checks: Checks, base: str, draw: Draw, view: LogView, args: Any, record: Record
+    checks: Checks,
+    base: str,
+    draw: Draw,
+    view: LogView,
+    args: Any,
+    record: Record,
+    answer: Any,
 ) -> None:
     """A day of the public record: its values from the log, witnessed; then the rule's checks."""
     day = day_entries(checks, view.log, draw.date)
@@ -1790,15 +2400,12 @@ def verify_logged(
         return
     policy = day.policy
     logged = draw_from_log(checks, draw, day)
-    demo = policy.demo and args.allow_demo
-    if demo:
-        note(
-            f"note: a demo day ({draw.date}: its policy says demo yes, and --allow-demo): its "
-            "delay floor and timing are not checked"
-        )
-    elif policy.demo:
-        note("its policy says demo yes: --allow-demo would accept its delay and timing")
-    check_witnesses(checks, base, view, day, args.witness_key, args.max_close_delay, demo)
+    demo = demo_day(policy, args.allow_demo, draw.date)
+
+    def find(targets: dict[str, int]) -> Found:
+        return find_cosignatures(checks, base, view, args.witness_key, targets)
+
+    found = check_witnesses(checks, day, args.witness_key, args.max_close_delay, demo, find)
     if logged is None:
         return
     # An hmac-sha256 day passes only against a commitment the person saw before the close:
@@ -1811,24 +2418,360 @@ def verify_logged(
         if args.beacon_url and args.beacon_url.rstrip("/") != policy.beacon_url.rstrip("/"):
             note("warning: --beacon-url is not the policy's beacon URL")
     check_beacon(checks, logged, policy.closes, args.beacon_url, args.require_beacon)
-    if args.ballot:
-        verify_ballot(checks, base, logged, args.ballot)
-    else:
+    receipt: Receipt | None = args.receipt
+    if receipt is None and not args.ballot:
         verify_day(checks, base, logged)
+        check_chain_logged(checks, base, view.log, draw, day.draw, args.chain)
+        return
+    held = (
+        None
+        if receipt is None
+        else check_receipt(checks, receipt, view.key, draw.date, policy, policy.closes)
+    )
+    ids = [args.ballot] if receipt is None else receipt.ballots
+    label = "is in the draw" if receipt is None else "is in the day's witnessed close"
+    seen, winner = verify_ballots(checks, base, logged, ids, held, label)
     check_chain_logged(checks, base, view.log, draw, day.draw, args.chain)
+    if args.save_bundle is not None:
+        bundle = make_bundle(base, view, day, found, answer, receipt, seen, winner)
+        save_bundle(args.save_bundle, bundle, view.key)
 
 
-def verify_unlogged(checks: Checks, base: str, draw: Draw, args: Any, record: Record) -> None:
+def verify_unlogged(
+    checks: Checks, base: str, draw: Draw, args: Any, record: Record, view: LogView | None
+) -> None:
     """A day before the public record (or of a server without one): the draw's own checks."""
     commitment = args.commitment or record.commitment_seen_open(draw.date)
     check_policy(checks, draw, args.min_delay, commitment)
     check_beacon(checks, draw, _day_close(draw), args.beacon_url, args.require_beacon)
-    if args.ballot:
-        verify_ballot(checks, base, draw, args.ballot)
+    receipt: Receipt | None = args.receipt
+    if receipt is not None:
+        key = view.key if view is not None else args.log_key or served_log_key(checks, base)
+        held = check_receipt(checks, receipt, key, draw.date, None, _day_close(draw))
+        verify_ballots(checks, base, draw, receipt.ballots, held, "is in the draw")
+    elif args.ballot:
+        verify_ballots(checks, base, draw, [args.ballot], None, "is in the draw")
     else:
         verify_day(checks, base, draw)
     check_record(checks, draw)
     check_chain(checks, base, draw, args.chain)
+    if args.save_bundle is not None:
+        note(
+            f"no proof bundle: {draw.date} is not in the public record, and a bundle is made of it"
+        )
+
+
+# --- Proof bundles (docs/draw-rules.md, 7) ------------------------------------------------
+
+BUNDLE_FORMAT = "lottery-ballot-bundle/v1"
+BUNDLE_FIELDS = {
+    "bundle",
+    "lottery",
+    "date",
+    "log_key",
+    "receipt",
+    "checkpoint",
+    "entries",
+    "witnessed",
+    "draw",
+    "ballots",
+    "winner",
+}
+KINDS = {"policy": POLICY, "close": CLOSE, "draw": DRAW}
+MAX_PATH = 64  # an audit path or a consistency proof of a tree of up to 2^64 leaves
+
+
+def make_bundle(
+    base: str,
+    view: LogView,
+    day: Day,
+    found: Found,
+    answer: Any,
+    receipt: Receipt | None,
+    seen: list[BallotSeen],
+    winner: Proven | None,
+) -> dict[str, Any]:
+    """What this run read and checked, as one file: the entries' audit paths and the
+    consistency proofs are computed here from the entries read, not taken from the server."""
+    leaves = view.log.leaves[: view.newest.size]
+
+    def entry(logged: Entry | None) -> dict[str, Any] | None:
+        if logged is None:
+            return None
+        path = [h.hex() for h in audit_path(leaves, logged.index)]
+        return {"index": logged.index, "text": logged.text.decode(), "path": path}
+
+    witnessed = {cosigned.size: cosigned.text for cosigned in found.values()}
+    return {
+        "bundle": BUNDLE_FORMAT,
+        "lottery": base,
+        "date": day.policy.entry.date,
+        "log_key": view.key.vkey,
+        "receipt": None if receipt is None else receipt.note.text,
+        "checkpoint": view.newest.note.text,
+        "entries": {
+            "policy": entry(day.policy.entry),
+            "close": entry(day.close),
+            "draw": entry(day.draw),
+        },
+        "witnessed": [
+            {"checkpoint": text, "consistency": [h.hex() for h in consistency_path(leaves, size)]}
+            for size, text in sorted(witnessed.items())
+        ],
+        "draw": answer,
+        "ballots": [ballot.bundled() for ballot in seen],
+        "winner": None if winner is None else winner.bundled(),
+    }
+
+
+def save_bundle(path: Path, bundle: dict[str, Any], key: Key) -> None:
+    try:
+        path.write_text(json.dumps(bundle, indent=1, default=repr) + "\n")
+    except OSError as exc:
+        raise Unusable(f"the proof bundle cannot be written to {path}: {exc}") from None
+    note(
+        f"proof bundle saved in {path}: anyone can check it with no network, "
+        f"verify_draw.py --bundle {path} --log-key {key.vkey}"
+    )
+
+
+def _exactly(value: Any, names: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != names:
+        raise Refused(f"{what} must be an object of exactly {', '.join(sorted(names))}")
+    return value
+
+
+def _count(value: Any, what: str) -> int:
+    if type(value) is not int or value < 0:
+        raise Refused(f"{what} must be a JSON integer >= 0, not {shown(value)[:80]}")
+    return value
+
+
+def _hashes(value: Any, what: str) -> list[str]:
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_PATH
+        or not all(isinstance(h, str) and HEX64.fullmatch(h) for h in value)
+    ):
+        raise Refused(f"{what} must be a list of at most {MAX_PATH} 64-hex-digit hashes")
+    return value
+
+
+def _string(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _utf8(value):
+        raise Refused(f"{what} must be a string of UTF-8 text")
+    return value
+
+
+def _bundled_proof(value: Any, what: str) -> Proven | None:
+    if value is None:
+        return None
+    item = _exactly(value, {"ballot_id", "leaf_index", "path"}, what)
+    ballot_id = text(item, "ballot_id", UUID_TEXT)
+    return Proven(
+        ballot_id,
+        _count(item["leaf_index"], f"{what}'s leaf_index"),
+        _hashes(item["path"], f"{what}'s path"),
+    )
+
+
+def _bundled_ballot(value: Any, what: str) -> BallotSeen:
+    if isinstance(value, dict) and "absent" in value:
+        item = _exactly(value, {"ballot_id", "absent"}, what)
+        sides = _exactly(item["absent"], {"left", "right"}, f"{what}'s absent")
+        left = _bundled_proof(sides["left"], f"{what}'s left")
+        right = _bundled_proof(sides["right"], f"{what}'s right")
+        return BallotSeen(text(item, "ballot_id", UUID_TEXT), left=left, right=right)
+    proven = _bundled_proof(value, what)
+    if proven is None:
+        raise Refused(f"{what} is null")
+    return BallotSeen(proven.ballot_id, proven)
+
+
+def verify_bundle(args: Any) -> int:
+    """--bundle FILE: the receipt or ballot of a proof bundle, checked with no network."""
+    checks = Checks()
+    try:
+        check_bundle(checks, args)
+    except Refused as exc:
+        checks.check("the bundle is in canonical form", False, str(exc))
+    except Unusable as exc:
+        print(f"cannot check the bundle: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        print(f"cannot check the bundle: unexpected content ({exc!r})", file=sys.stderr)
+        return 2
+    verdict, code = checks.verdict(args.require_witnesses)
+    print(verdict)
+    return code
+
+
+def check_bundle(checks: Checks, args: Any) -> None:
+    path = Path(args.bundle)
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_ANSWER_BYTES + 1)
+    except OSError as exc:
+        raise Unusable(f"{path} cannot be read: {exc}") from None
+    if len(raw) > MAX_ANSWER_BYTES:
+        raise Unusable(f"{path} is larger than {MAX_ANSWER_BYTES} bytes")
+    bundle = _exactly(parse_json(raw, str(path)), BUNDLE_FIELDS, "the bundle")
+    if bundle["bundle"] != BUNDLE_FORMAT:
+        raise Refused(f"not a {BUNDLE_FORMAT}: {shown(bundle['bundle'])[:80]}")
+    day = text(bundle, "date", DATE)
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise Refused(f"the bundle's date {day} does not exist") from None
+    lottery = _string(bundle["lottery"], "lottery")
+    print(f"     proof bundle of {day}, read from {lottery[:200]}: checked with no network")
+    key: Key | None = args.log_key
+    if key is None:
+        try:
+            key = Key.parse(_string(bundle["log_key"], "log_key"), LOG_KEY_TYPE)
+        except ValueError as exc:
+            raise Refused(f"the bundle's log_key is not a log's verifier key: {exc}") from None
+        checks.skip(
+            "the log key (--log-key)",
+            "the lottery's log key is not pinned (--log-key)",
+            "read from the bundle it checks",
+        )
+        note(f"the bundle's log key: {key.vkey}")
+    newest = Checkpoint.parse(_string(bundle["checkpoint"], "checkpoint"), key.name)
+    checks.check(
+        "the checkpoint is signed by the log key",
+        newest.note.signed_by(key),
+        f"{key.name}, size {newest.size}",
+    )
+
+    entries = _exactly(bundle["entries"], set(KINDS), "the bundle's entries")
+    read: dict[str, Entry | None] = {}
+    for name, kind in KINDS.items():
+        if entries[name] is None and name == "draw":
+            read[name] = None
+            continue
+        item = _exactly(entries[name], {"index", "text", "path"}, f"the {name} entry")
+        index = _count(item["index"], f"the {name} entry's index")
+        raw_text = _string(item["text"], f"the {name} entry's text").encode()
+        entry = Entry.parse(index, raw_text)
+        if entry.kind != kind or entry.date != day:
+            raise Refused(f"the bundle's {name} entry is not a {name} entry of {day}")
+        siblings = [bytes.fromhex(h) for h in _hashes(item["path"], f"the {name} entry's path")]
+        root = path_root(hashlib.sha256(b"\x00" + raw_text).digest(), index, newest.size, siblings)
+        checks.check(
+            f"the {name} entry is in the log",
+            root == newest.root,
+            f"entry {index}: its path {'leads' if root == newest.root else 'does not lead'} to "
+            f"the checkpoint's root (size {newest.size})",
+        )
+        read[name] = entry
+    policy_entry, close, draw_entry = read["policy"], read["close"], read["draw"]
+    assert policy_entry is not None
+    assert close is not None
+    checks.check(
+        "the close and draw entries follow the day's policy and close",
+        close.values["policy"] == policy_entry.hash
+        and policy_entry.index < close.index
+        and (
+            draw_entry is None
+            or (
+                draw_entry.values["policy"] == policy_entry.hash
+                and draw_entry.values["close"] == close.hash
+                and close.index < draw_entry.index
+            )
+        ),
+        f"policy {policy_entry.hash}, close {close.hash}",
+    )
+    note(
+        "a bundle cannot show that the log holds no second policy, close or draw entry for the "
+        "day: the online check reads every entry"
+    )
+    policy = Policy.of(policy_entry)
+    if draw_entry is not None:
+        _check_entries_agree(policy, close, draw_entry)
+    logged_day = Day(policy, close, draw_entry)
+
+    witnessed = bundle["witnessed"]
+    if not isinstance(witnessed, list) or len(witnessed) > MAX_SIGNATURES:
+        raise Refused(f"witnessed must be a list of at most {MAX_SIGNATURES} checkpoints")
+    consistent: list[Checkpoint] = []
+    for number, value in enumerate(witnessed):
+        item = _exactly(value, {"checkpoint", "consistency"}, f"witnessed[{number}]")
+        checkpoint = Checkpoint.parse(
+            _string(item["checkpoint"], "a witnessed checkpoint"), key.name
+        )
+        proof = [bytes.fromhex(h) for h in _hashes(item["consistency"], "a consistency proof")]
+        signed = checkpoint.note.signed_by(key)
+        fits = consistency_valid(checkpoint.size, newest.size, checkpoint.root, newest.root, proof)
+        checks.check(
+            f"the witnessed checkpoint of size {checkpoint.size} is the log's",
+            signed and fits,
+            "signed by the log key, consistent with the checkpoint"
+            if signed and fits
+            else ("" if signed else "not signed by the log key")
+            + ("" if fits else " its consistency proof does not lead to the checkpoint"),
+        )
+        if signed and fits:
+            consistent.append(checkpoint)
+    consistent.sort(key=lambda checkpoint: checkpoint.size)
+
+    def find(targets: dict[str, int]) -> Found:
+        found: Found = {}
+        for witness in args.witness_key:
+            for name, index in targets.items():
+                for checkpoint in consistent:
+                    cosigned = (
+                        _cosigned(checkpoint, witness, key) if checkpoint.size > index else None
+                    )
+                    if cosigned is not None:
+                        found[witness.vkey, name] = Cosigned(checkpoint.size, cosigned)
+                        break
+        return found
+
+    # The order of the online check: the draw against its entries, the witnesses, the rule,
+    # the receipt, the ballots, the winner.
+    answer = bundle["draw"]
+    if (answer is None) != (draw_entry is None):
+        raise Refused("the bundle has a draw entry exactly when it has the draw")
+    logged = None
+    if answer is not None:
+        draw = Draw(answer, day)
+        if draw.state != "drawn":
+            raise Refused("the bundle's draw is not drawn")
+        logged = draw_from_log(checks, draw, logged_day)
+        if logged is None:
+            return
+    demo = demo_day(policy, args.allow_demo, day)
+    check_witnesses(checks, logged_day, args.witness_key, args.max_close_delay, demo, find)
+    if logged is not None:
+        check_policy(checks, logged, args.min_delay, args.commitment, demo=demo)
+        check_beacon(checks, logged, policy.closes, None, args.require_beacon)
+
+    receipt, held = None, None
+    if bundle["receipt"] is not None:
+        try:
+            receipt = Receipt.parse(_string(bundle["receipt"], "receipt"))
+        except ValueError as exc:
+            raise Refused(f"the bundle's receipt is not a receipt: {exc}") from None
+        held = check_receipt(checks, receipt, key, day, policy, policy.closes)
+    ballots = bundle["ballots"]
+    if not isinstance(ballots, list) or not ballots:
+        raise Refused("ballots must be a list of at least one ballot")
+    seen = [_bundled_ballot(value, f"ballots[{n}]") for n, value in enumerate(ballots)]
+    if receipt is not None and [s.ballot_id for s in seen] != receipt.ballots:
+        raise Refused("the bundle's ballots are not its receipt's, in its order")
+    winner = _bundled_proof(bundle["winner"], "the winner")
+    count, close_root = int(close.values["ballot_count"]), close.values["merkle_root"]
+    if (winner is None) != (logged is None or count == 0):
+        raise Refused("a bundle has a winner exactly when it has a draw of a day with ballots")
+    winning = None if logged is None else check_winner(checks, logged)
+    label = "is in the draw" if receipt is None else "is in the day's witnessed close"
+    for ballot in seen:
+        judge_ballot(checks, ballot, count, close_root, label, held)
+    if logged is None:
+        checks.skip("the draw", "the draw", "not in the bundle: not drawn when it was saved")
+    elif count:
+        check_winner_proof(checks, logged, winning, winner)
 
 
 # --- The command --------------------------------------------------------------------------
@@ -1867,11 +2810,37 @@ def predates(checks: Checks, day: str, first: str | None, strict: bool) -> None:
         note(f"{why}: only the draw's own checks run")
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 10**9:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a number of seconds above 0")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("base_url", help="the lottery API, e.g. http://localhost:8000")
-    parser.add_argument("date", help="the lottery day, YYYY-MM-DD")
+    parser.add_argument("base_url", nargs="?", help="the lottery API, e.g. http://localhost:8000")
+    parser.add_argument("date", nargs="?", help="the lottery day, YYYY-MM-DD")
     parser.add_argument("--ballot", help="check only this ballot's inclusion proof")
+    parser.add_argument(
+        "--receipt", type=Path, metavar="FILE", help="check a receipt (a signed note) in FILE"
+    )
+    parser.add_argument(
+        "--save-bundle", type=Path, metavar="FILE", help="write the proof bundle of the check"
+    )
+    parser.add_argument(
+        "--bundle", type=Path, metavar="FILE", help="check a proof bundle, with no network"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"the deadline of the whole run ({DEFAULT_TIMEOUT})",
+    )
     parser.add_argument("--min-delay", type=_delay, default=DEFAULT_MIN_DELAY)
     parser.add_argument("--commitment", help="hmac-sha256 days: the commitment seen before")
     parser.add_argument("--chain", type=int, default=0, metavar="N")
@@ -1903,6 +2872,28 @@ def main(argv: list[str] | None = None) -> int:
         "--allow-demo", action="store_true", help="accept demo days' short delay and timing"
     )
     args = parser.parse_args(argv)
+    if args.max_close_delay < 0:
+        parser.error("--max-close-delay is a number of seconds >= 0")
+    args.witness_key = list({key.vkey: key for key in args.witness_key}.values())
+    if args.bundle is not None:
+        if args.base_url is not None:
+            parser.error("--bundle FILE is checked with no network: give no BASE_URL or DATE")
+        for option, given in [
+            ("--ballot", args.ballot),
+            ("--receipt", args.receipt),
+            ("--save-bundle", args.save_bundle),
+            ("--record", args.record),
+            ("--beacon-url", args.beacon_url),
+            ("--chain", args.chain),
+        ]:
+            if given:
+                parser.error(f"{option} reads the server; --bundle FILE is checked with no network")
+        RUN.start(args.timeout, offline=True)
+        return verify_bundle(args)
+    if args.base_url is None or args.date is None:
+        parser.error(
+            "give BASE_URL and DATE (or --bundle FILE to check a proof bundle with no network)"
+        )
     if not DATE.fullmatch(args.date):
         parser.error(f"{args.date!r} is not a date (YYYY-MM-DD)")
     if args.ballot is not None:
@@ -1910,25 +2901,43 @@ def main(argv: list[str] | None = None) -> int:
             uuid.UUID(args.ballot)
         except ValueError:
             parser.error(f"{args.ballot!r} is not a ballot id (a UUID)")
-    if args.max_close_delay < 0:
-        parser.error("--max-close-delay is a number of seconds >= 0")
-    args.witness_key = list({key.vkey: key for key in args.witness_key}.values())
+    if args.receipt is not None and args.ballot is not None:
+        parser.error("--receipt checks the receipt's ballots: give no --ballot with it")
+    if args.save_bundle is not None and args.receipt is None and args.ballot is None:
+        parser.error("--save-bundle needs --receipt FILE or --ballot ID")
+    if args.receipt is not None:
+        try:
+            with args.receipt.open("rb") as file:
+                kept = file.read(MAX_TEXT_BYTES + 1)
+            if len(kept) > MAX_TEXT_BYTES:
+                raise ValueError(f"larger than {MAX_TEXT_BYTES} bytes")
+            args.receipt = Receipt.parse(kept.decode("utf-8"))
+        except (OSError, ValueError) as exc:
+            parser.error(f"--receipt {args.receipt}: not a receipt: {exc}")
+        if args.save_bundle is None:
+            first = args.receipt.ballots[0][:8]
+            args.save_bundle = Path(f"bundle-{args.date}-{first}.json")
     base = args.base_url.rstrip("/")
+    RUN.start(args.timeout)
     checks = Checks()
     try:
         record = Record(args.record)
         if args.record is not None:
             record_open_days(checks, record, base)
-        draw = Draw(get_json(f"{base}/draws/{args.date}"), args.date)
+        answer = get_json(f"{base}/draws/{args.date}")
+        draw = Draw(answer, args.date)
         if args.record is not None:
             record_draw(checks, record, draw)
             record.save()
-        print(f"     draw of {draw.date}: {draw.count} ballots, rule {draw.rule}")
+        print(
+            f"     draw of {draw.date}: {draw.count} ballots, rule {draw.rule}; deadline: "
+            f"{RUN.seconds:g} s for the whole run (--timeout)"
+        )
+        _day_close(draw)  # the answer's closes_at is the midnight that ends its date
         if draw.state == "drawing":
             note(f"closed with {draw.count} ballots, Merkle root {draw.root}")
             print("not drawn yet: its delay function is still running; try again later")
             return 2 if not checks.failed else 1
-        _day_close(draw)  # the answer's closes_at is the midnight that ends its date
         pinned = args.log_key is not None or bool(args.witness_key)
         view = read_log(checks, base, args.log_key, pinned)
         try:
@@ -1936,11 +2945,11 @@ def main(argv: list[str] | None = None) -> int:
                 check_kept_history(checks, record, view)
             first = view.log.first_policy_date() if view is not None else None
             if view is not None and first is not None and draw.date >= first:
-                verify_logged(checks, base, draw, view, args, record)
+                verify_logged(checks, base, draw, view, args, record, answer)
             else:
                 if view is not None:
                     predates(checks, draw.date, first, args.require_witnesses)
-                verify_unlogged(checks, base, draw, args, record)
+                verify_unlogged(checks, base, draw, args, record, view)
         finally:
             if view is not None and args.record is not None:
                 for size, root in view.seen.items():

@@ -6,10 +6,13 @@ verifier must answer 1 (a check failed) or 2 (the answer cannot be used), print 
 traceback, and finish within its timeout.
 """
 
+import gzip
 import json
+import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -22,6 +25,7 @@ from django.utils import timezone
 
 from ballots.models import Ballot, Lottery
 from draws import vdf
+from scripts import verify_draw
 from tests.conftest import D, close_thread_connection, on, the_day_after
 from tests.draws.forgeries import LogForgery, downgraded, forged_beacon
 from tests.draws.test_verifiable import VERIFIER, drawn_day
@@ -29,6 +33,7 @@ from tests.draws.test_verifiable import VERIFIER, drawn_day
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Rewrite = Callable[[str, Any], Any]
+Serve = Callable[[BaseHTTPRequestHandler], bool]
 
 
 class Answer(Exception):
@@ -37,15 +42,26 @@ class Answer(Exception):
 
 
 class CheatingServer:
-    """Relays GET requests to the real server and passes each JSON answer through ``rewrite``."""
+    """Relays GET requests to the real server and passes each JSON answer through ``rewrite``;
+    ``serve`` may answer a request itself, headers and pace included (it returns True then);
+    with ``gzip`` every answer is sent compressed to a client that accepts it."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.rewrite: Rewrite = lambda path, answer: answer
+        self.serve: Serve = lambda handler: False
+        self.gzip = False
+        self.accepted_encodings: list[str] = []
         relay = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                relay.accepted_encodings.append(self.headers.get("Accept-Encoding", ""))
+                try:
+                    if relay.serve(self):
+                        return
+                except OSError:  # the verifier hung up: what a deadline does
+                    return
                 try:
                     with urllib.request.urlopen(relay.upstream + self.path) as response:  # noqa: S310 - the test's own server
                         status, body = response.status, response.read()
@@ -66,6 +82,9 @@ class CheatingServer:
                     close_thread_connection()
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
+                if relay.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -513,3 +532,192 @@ def test_a_new_day_served_under_the_old_rule_fails_without_the_commitment_seen_b
     # The commitment a person saw for this day: none (GET /lotteries shows none for a day
     # of the delay function), and any they make up is not the one served.
     assert run(cheat, "--commitment", "0" * 64).returncode == 1
+
+
+# --- Reading the server: deadlines, encodings, numbers (docs/draw-rules.md, 7) ---------------
+
+
+def answering(path: str, respond: Callable[[BaseHTTPRequestHandler], None]) -> Serve:
+    """A relay hook that answers ``path`` with ``respond``, and relays every other path."""
+
+    def serve(handler: BaseHTTPRequestHandler) -> bool:
+        if path != "*" and urlsplit(handler.path).path != path:
+            return False
+        respond(handler)
+        return True
+
+    return serve
+
+
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, **headers: str) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    for name, value in headers.items():
+        handler.send_header(name.replace("_", "-"), value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def dripping(handler: BaseHTTPRequestHandler) -> None:
+    """A body that never ends in time: one byte every 2 s (a minute at most)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    for _ in range(30):
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+        time.sleep(2)
+
+
+def test_a_body_dripped_byte_by_byte_is_cut_off_at_the_runs_deadline(cheat, day):
+    cheat.serve = answering(f"/draws/{D}", dripping)
+    started = time.monotonic()
+    result = run(cheat, "--timeout", "8")
+    took = time.monotonic() - started
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert took < 30, took
+    assert f"cannot check the draw: {cheat.url}/draws/{D} did not answer within" in result.stderr
+    assert "(the run's deadline, --timeout 8 s; deadline)" in result.stderr
+
+
+def test_the_per_request_deadline_counts_the_whole_body(cheat, day, monkeypatch, capsys):
+    # 120 s in the script; 3 s here, with the run's own deadline far away.
+    monkeypatch.setattr(verify_draw, "REQUEST_SECONDS", 3)
+    cheat.serve = answering(f"/draws/{D}", dripping)
+    started = time.monotonic()
+    code = verify_draw.main([cheat.url, str(D), "--min-delay", "2^8"])
+    took = time.monotonic() - started
+
+    assert code == 2
+    assert took < 15, took
+    err = capsys.readouterr().err
+    assert f"{cheat.url}/draws/{D} did not answer within 3 s (the per-request deadline of 3 s" in (
+        err
+    )
+
+
+def test_the_deadline_is_printed_first(cheat, day):
+    result = run(cheat, "--timeout", "600")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0].endswith("; deadline: 600 s for the whole run (--timeout)")
+    default = run(cheat)
+    assert "deadline: 1800 s for the whole run (--timeout)" in default.stdout.splitlines()[0]
+
+
+def test_retry_after_past_the_runs_deadline_ends_the_run_at_once(cheat, day):
+    cheat.serve = answering(
+        "*", lambda handler: send(handler, 429, b'{"detail": "slow down"}', Retry_After="60")
+    )
+    started = time.monotonic()
+    result = run(cheat, "--timeout", "8")
+    took = time.monotonic() - started
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert took < 30, took
+    assert (
+        "answered HTTP 429 (too many requests) and asks for 60 s: waiting would pass the run's "
+        "deadline, --timeout 8 s (deadline)"
+    ) in result.stderr
+
+
+def test_retry_after_waits_share_one_budget(cheat, day, monkeypatch, capsys):
+    # 600 s in the script; 2 s here: two waits of 1 s, and the third would pass it.
+    monkeypatch.setattr(verify_draw, "WAIT_BUDGET_SECONDS", 2)
+    cheat.serve = answering(
+        "*", lambda handler: send(handler, 429, b'{"detail": "slow down"}', Retry_After="1")
+    )
+    started = time.monotonic()
+    code = verify_draw.main([cheat.url, str(D), "--min-delay", "2^8"])
+    took = time.monotonic() - started
+
+    assert code == 2
+    assert took < 10, took
+    out, err = capsys.readouterr()
+    assert out.count("limits how fast it is read (HTTP 429): waiting 1 s as it asks") == 2
+    assert "waiting 1 s more would pass the 2 s budget of the run's waits (deadline)" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig"])
+def test_json_that_is_not_utf8_without_a_bom_is_refused(cheat, day, encoding):
+    def recode(path: str, answer: Any) -> Any:
+        return json.dumps(answer).encode(encoding) if path == f"/draws/{D}" else answer
+
+    cheat.rewrite = recode
+    result = run(cheat)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{cheat.url}/draws/{D} did not answer UTF-8 JSON" in result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["-0", str(2**60 + 1), str(2**53)])
+def test_an_integer_a_browser_cannot_read_exactly_is_refused(cheat, day, spelling):
+    def respell(path: str, answer: Any) -> Any:
+        if path != f"/draws/{D}":
+            return answer
+        body = json.dumps(answer).encode()
+        return re.sub(rb'"height": [0-9]+', b'"height": ' + spelling.encode(), body)
+
+    cheat.rewrite = respell
+    result = run(cheat)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "FAIL the answer is in canonical form: height must be a JSON integer >= 0 and at most "
+        f"2^53 - 1, not {spelling}"
+    ) in result.stdout
+
+
+def test_an_entry_integer_above_what_a_browser_reads_is_refused():
+    close = (
+        "lottery-close/v1\ndate 2026-11-20\npolicy {h}\nballot_count {n}\nmerkle_root {h}\n"
+        "closed_at 2026-11-21T00:00:00.412345Z\n"
+    )
+    largest = close.format(h="ab" * 32, n=2**53 - 1).encode()
+    assert verify_draw.Entry.parse(0, largest).number("ballot_count") == 2**53 - 1
+    with pytest.raises(verify_draw.Refused, match=r"ballot_count is above 2\^53 - 1"):
+        verify_draw.Entry.parse(0, close.format(h="ab" * 32, n=2**53).encode())
+    with pytest.raises(verify_draw.Refused, match="expected ballot_count"):
+        verify_draw.Entry.parse(0, close.format(h="ab" * 32, n=10**17).encode())
+
+
+def test_a_close_time_that_is_no_time_is_refused(cheat, day):
+    cheat.rewrite = on_draw(lambda answer: answer.update(closes_at="whenever"))
+    result = run(cheat)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL the answer is in canonical form: closes_at is not an ISO 8601 time" in (
+        result.stdout
+    )
+
+
+def test_gzip_compressed_honest_answers_pass(cheat, day):
+    cheat.gzip = True
+    result = run(cheat)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all checks passed" in result.stdout
+    assert cheat.accepted_encodings
+    assert all(accepted == "gzip" for accepted in cheat.accepted_encodings)
+
+
+def test_another_content_encoding_is_refused(cheat, day):
+    cheat.serve = answering(
+        f"/draws/{D}", lambda handler: send(handler, 200, b"{}", Content_Encoding="br")
+    )
+    result = run(cheat)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "answered in Content-Encoding 'br': only gzip is accepted" in result.stderr
+
+
+LIMIT = 64 * 1024 * 1024
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip-bomb"])
+def test_a_body_over_64_mb_is_refused(cheat, day, compressed):
+    # Spaces are JSON whitespace: only the size is wrong. Compressed, 64 MB take 64 KB.
+    body = b" " * (LIMIT + 1) + b"{}"
+    headers = {"Content_Encoding": "gzip"} if compressed else {}
+    body = gzip.compress(body) if compressed else body
+    cheat.serve = answering(f"/draws/{D}", lambda handler: send(handler, 200, body, **headers))
+    result = run(cheat)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{cheat.url}/draws/{D} answered more than {LIMIT} bytes" in result.stderr
