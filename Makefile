@@ -118,6 +118,10 @@ get-token-test-user: ## Print test_user's access and refresh tokens from the ser
 	fi; \
 	printf '%s\n' "$$answer" | python3 -m json.tool 2>/dev/null || printf '%s\n' "$$answer"
 
+.PHONY: verifier
+verifier: ## Build dist/lottery-verifier.html, the verifier page to keep
+	@python3 scripts/build_verifier.py dist/lottery-verifier.html
+
 .PHONY: fuzz
 fuzz: $(SYNCED) ## schemathesis: every check and phase on every operation, on PostgreSQL
 	$(RUN) python scripts/fuzz.py

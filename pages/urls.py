@@ -6,8 +6,9 @@ from pages.views import page_headers
 
 app_name = "pages"
 
-# Each path is "/" or starts with one of lottery_app.middleware.PAGE_PREFIXES (the paths
-# that get a session); none is an API path, so the API's answers stay JSON.
+# Each path but the verifier's download is "/" or starts with one of
+# lottery_app.middleware.PAGE_PREFIXES (the paths that get a session); none is an API path,
+# so the API's answers stay JSON.
 urlpatterns = [
     path("", page_headers(views.home), name="home"),
     path("results", page_headers(views.results), name="results"),
@@ -23,4 +24,6 @@ urlpatterns = [
         page_headers(views.ballot_receipt),
         name="ballot_receipt",
     ),
+    # A file to download, not a page: no session, no user (not under PAGE_PREFIXES).
+    path("verifier.html", views.verifier_download, name="verifier"),
 ]

@@ -7,8 +7,10 @@ errors comes back with 200, as Django's own views do (a 4xx would put an error i
 browser's console for what is a person's typo); only a rate limit answers 429.
 """
 
+import hashlib
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -44,14 +46,17 @@ from pages.forms import (
     errors_to_fields,
     schema_validate,
 )
+from scripts.build_verifier import build as build_verifier
 
 RESULTS_PER_PAGE = 20
 BALLOTS_PER_PAGE = 50
 LATEST_RESULTS = 5
 PASSWORD_FIELD = {"password": "password1"}
-# The in-browser verifier's floor on the delay: verify_draw.py's --min-delay default. A link
-# may lower it with ?min-delay= (a demo day's), and the page shows what it checks against.
-DEFAULT_MIN_DELAY = "2^27"  # the API's name of the register form's field
+# The in-browser verifier's floor on the delay: verify_draw.py's --min-delay default. No
+# verifier setting comes from the link (a link's author would choose what the page accepts):
+# the person types it, or the page takes the one this browser kept (verify.js).
+DEFAULT_MIN_DELAY = "2^27"
+VERIFIER_FILE = "lottery-verifier.html"
 
 # Everything a page loads comes from this server: no CDN, no font service, no inline script
 # (the verifier and the countdown are files in pages/static), so the site works offline and
@@ -136,11 +141,34 @@ def result(request: HttpRequest, lottery_date: str) -> HttpResponse:
     context = {
         "draw": draw,
         "values": _draw_values(draw),
+        # ?ballot= (the winner's email) only names the ballot to check.
         "ballot_hint": request.GET.get("ballot", "")[:36],
-        "min_delay": request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24],
-        "commitment": request.GET.get("commitment", "")[:64],
+        "min_delay": DEFAULT_MIN_DELAY,
+        "verifier_file": VERIFIER_FILE,
+        "verifier_sha256": _verifier()[1],
     }
     return render(request, "pages/result.html", context)
+
+
+@cache
+def _verifier() -> tuple[bytes, str]:
+    """The standalone verifier (scripts/build_verifier.py), built once per process, and its
+    SHA-256: the bytes anyone gets from `make verifier` with the same sources."""
+    content = build_verifier()
+    return content, hashlib.sha256(content).hexdigest()
+
+
+@require_safe
+def verifier_download(request: HttpRequest) -> HttpResponse:
+    """The standalone verifier, as a file to keep: the lottery serves it, but it runs from the
+    person's disk, reads only the address they type and pins the keys they type."""
+    content, digest = _verifier()
+    response = HttpResponse(content, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{VERIFIER_FILE}"'
+    response["Cache-Control"] = "no-cache"
+    response["ETag"] = f'"{digest}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -276,8 +304,7 @@ def ballot(request: HttpRequest, ballot_id: UUID) -> HttpResponse:
     context = {
         "ballot": found,
         "drawn": drawn,
-        "min_delay": request.GET.get("min-delay", DEFAULT_MIN_DELAY)[:24],
-        "commitment": request.GET.get("commitment", "")[:64],
+        "min_delay": DEFAULT_MIN_DELAY,
         # A day of the old rule is checked against the commitment seen before its close.
         "old_rule": found.lottery_rule == Lottery.Rule.HMAC,  # type: ignore[attr-defined]
     }

@@ -7,8 +7,10 @@ data altered fails, with its reason. On every page: no console error, no request
 the origin; screenshots at 375 px and 1,280 px (SCREENSHOT_DIR).
 """
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -18,7 +20,7 @@ from ballots.models import Ballot
 from draws.models import Draw
 from draws.services import lottery_draw
 from tests.browser.chromium import Watched, chromium, needs_chromium
-from tests.browser.verifier import check_ballot, verify_day
+from tests.browser.verifier import check_ballot, checks_of, verify_day
 from tests.conftest import PASSWORD, forget_rendered_results
 
 pytestmark = [*needs_chromium, pytest.mark.django_db(transaction=True)]
@@ -26,7 +28,7 @@ pytestmark = [*needs_chromium, pytest.mark.django_db(transaction=True)]
 # The proof of a ballot that is not in the day answers 404, which Chromium logs as a failed
 # load; that answer is the check's reason, shown on the page.
 # Test days publish a delay of 2^8 squarings (tests/conftest.py); the pages' floor, like
-# verify_draw.py's, is 2^27 unless lowered ("Lowest delay to accept", ?min-delay=).
+# verify_draw.py's, is 2^27 unless lowered ("Lowest delay to accept", kept in the browser).
 FLOOR = "2^8"
 PROOF_NOT_FOUND = r"status of 404 .*/draws/[0-9-]+/ballots/[0-9a-f-]+/proof\)$"
 # Likewise the page of a day not drawn yet, which the test opens on purpose.
@@ -181,6 +183,14 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
 
     outcome, checks = check_ballot(page, own_today[1], min_delay=FLOOR)
     assert outcome == "pass", checks
+    assert ("pass", "the winning ballot sits at the winning index") in [c[:2] for c in checks]
+    # What the check read, as one file to keep (a proof bundle, checked offline elsewhere).
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save proof bundle").click()
+    bundle = json.loads(Path(download.value.path()).read_text())
+    assert bundle["bundle"] == "lottery-ballot-bundle/v1"
+    assert [b["ballot_id"] for b in bundle["ballots"]] == [own_today[1]]
+    assert bundle["winner"]["ballot_id"] == str(draw.winning_ballot_id)
     outcome, checks = check_ballot(page, own_tomorrow, min_delay=FLOOR)
     assert outcome == "fail"
     failed = [(name, reason) for kind, name, reason in checks if kind == "fail"]
@@ -188,11 +198,17 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     assert f"is not among the ballots drawn on {today}" in failed[0][1]
     web.shoot("result-ballot-not-in-day")
 
-    # The winner's email links to the result with ?ballot=: that ballot is checked at once.
-    web.goto(f"/results/{today}?ballot={draw.winning_ballot_id}&min-delay={FLOOR}")
+    # The winner's email links to the result with ?ballot=: that ballot is checked at once,
+    # against the floor the person typed above (kept in this browser). A floor in the link is
+    # not read: a link's author cannot choose what the page accepts.
+    web.goto(f"/results/{today}?ballot={draw.winning_ballot_id}&min-delay=2^1")
+    assert page.get_by_label("Lowest delay to accept").input_value() == FLOOR
     linked = page.locator("section.verifier").filter(has=page.locator("form.check-ballot"))
     linked.locator(".outcome[data-outcome]").wait_for()
     assert linked.locator(".outcome").get_attribute("data-outcome") == "pass"
+    shown = [(c[0], c[1]) for c in checks_of(linked)]
+    assert ("pass", "the winning ballot sits at the winning index") in shown, shown
+    assert ("pass", "the delay is at least 2^8 squarings") in shown, shown
 
     # The same day, its published data altered: the check fails and says why.
     loser = next(i for i in own_today if i != str(draw.winning_ballot_id))

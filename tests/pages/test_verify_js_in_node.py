@@ -28,6 +28,7 @@ from record.notes import (
     checkpoint_body,
     cosignature_message,
 )
+from record.receipts import receipt_body
 
 NODE = shutil.which("node")
 SCRIPT = Path(__file__).resolve().parents[2] / "pages/static/pages/verify.js"
@@ -41,7 +42,8 @@ import vm from "node:vm";
 vm.runInThisContext(fs.readFileSync(process.argv[2], "utf8"), { filename: "verify.js" });
 const V = globalThis.LotteryVerifier;
 const bytes = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
-const decode = (a) => (a && typeof a === "object" && "hex" in a ? bytes(a.hex) : a);
+const decode = (a) =>
+  Array.isArray(a) ? a.map(decode) : a && typeof a === "object" && "hex" in a ? bytes(a.hex) : a;
 const input = JSON.parse(fs.readFileSync(0, "utf8"));
 const out = [];
 for (const [name, ...args] of input.calls) {
@@ -55,6 +57,9 @@ for (const [name, ...args] of input.calls) {
       value = await V[name](...values);
     }
     if (value instanceof Uint8Array) value = V.hexOf(value);
+    else if (Array.isArray(value)) {
+      value = value.map((v) => (v instanceof Uint8Array ? V.hexOf(v) : v));
+    }
     else if (value && typeof value === "object") {
       const plain = (k, v) => (v instanceof Uint8Array ? V.hexOf(v) : v);
       value = JSON.parse(JSON.stringify(value, plain));
@@ -296,3 +301,131 @@ def test_the_record_root_is_rfc_6962s(tmp_path):
     for size, answer in zip(sizes, answers, strict=True):
         expected = tree.root_of([tree.leaf_hash(e.encode()) for e in entries[:size]])
         assert answer["ok"] == expected.hex(), size
+
+
+def test_audit_paths_and_consistency_proofs_are_the_servers(tmp_path):
+    # The standalone page builds a bundle's proofs from the entries it read: they must be the
+    # ones the server gives (record/tree.py), and its check must accept exactly those.
+    leaves = [tree.leaf_hash(f"entry {i}\n".encode()) for i in range(13)]
+    calls: list[list[Any]] = []
+    cases = []
+    for size in (1, 2, 3, 5, 8, 13):
+        for index in sorted({0, size // 2, size - 1}):
+            calls.append(["auditPath", [h(x) for x in leaves[:size]], index])
+            cases.append(("path", size, index))
+        for old in sorted({1, size // 2 or 1, size}):
+            calls.append(["consistencyProof", [h(x) for x in leaves[:size]], old])
+            cases.append(("consistency", size, old))
+    answers = run(tmp_path, *calls)
+    checks: list[list[Any]] = []
+    expected: list[bool] = []
+    for (what, size, n), answer in zip(cases, answers, strict=True):
+        if what == "path":
+            assert answer["ok"] == [x.hex() for x in tree.audit_path(leaves[:size], n)], (size, n)
+        else:
+            proof = tree.consistency_path(leaves[:size], n)
+            assert answer["ok"] == [x.hex() for x in proof], (size, n)
+            old_root, new_root = tree.root_of(leaves[:n]), tree.root_of(leaves[:size])
+            honest = [h(x) for x in proof]
+            checks.append(["consistent", n, size, h(old_root), h(new_root), honest])
+            expected.append(True)
+            if proof:  # a changed hash, or another old tree, fails
+                bad = [h(bytes(32)), *honest[1:]]
+                checks.append(["consistent", n, size, h(old_root), h(new_root), bad])
+                checks.append(["consistent", n, size, h(bytes(32)), h(new_root), honest])
+                expected += [False, False]
+    verdicts = [a["ok"] for a in run(tmp_path, *checks)]
+    assert verdicts == expected
+
+
+def test_receipts_are_read_strictly(tmp_path):
+    signer = Signer("lottery.test/daily", Ed25519PrivateKey.generate())
+    ids = ["0b6e2c1a-5f1d-4c3e-9a7b-2d4e6f8a0c1e", "4f000000-0000-4000-8000-000000000000"]
+    body = receipt_body(
+        origin=signer.name,
+        lottery_date=datetime(2026, 12, 8, tzinfo=UTC).date(),
+        accepted_at=datetime(2026, 12, 7, 23, 40, 0, 123456, tzinfo=UTC),
+        policy_hash="a" * 64,
+        ballot_ids=ids,  # type: ignore[arg-type]
+    )
+    note = signer.sign(body)
+    refused = [
+        note.replace(" receipt/v1\n", " receipt/v2\n"),
+        note.replace(f"{signer.name} receipt/v1", f"{signer.name}\n"),  # a checkpoint's
+        note.replace(f"ballot {ids[0]}\nballot {ids[1]}", f"ballot {ids[1]}\nballot {ids[0]}"),
+        note.replace(f"ballot {ids[0]}", f"ballot {ids[0].upper()}"),
+        note.replace(".123456Z", "Z"),
+        note.replace(f"ballot {ids[0]}\nballot {ids[1]}\n", ""),
+    ]
+    answers = run(
+        tmp_path,
+        ["parseReceipt", note],
+        ["checkpointSignedBy", note, signer.verifier.vkey],
+        *[["parseReceipt", text] for text in refused],
+    )
+    receipt = answers[0]["ok"]
+    assert (receipt["origin"], receipt["date"], receipt["ballots"]) == (
+        signer.name,
+        "2026-12-08",
+        ids,
+    )
+    assert (receipt["acceptedAt"], receipt["policy"]) == ("2026-12-07T23:40:00.123456Z", "a" * 64)
+    assert "error" in answers[1]  # a receipt is no checkpoint
+    for text, answer in zip(refused, answers[2:], strict=True):
+        assert "error" in answer, text
+
+
+def test_numbers_text_and_closes_at_are_held_to_the_rules(tmp_path):
+    # docs/draw-rules.md, 7: integers -0 or above 2^53 - 1 are refused, JSON is UTF-8 without a
+    # byte-order mark, closes_at is the midnight that ends the date whatever the rule.
+    calls: list[list[Any]] = [
+        ["parseJSON", '{"height": 9007199254740991}'],
+        ["parseJSON", '{"height": 9007199254740992}'],
+        ["parseJSON", f'{{"height": {2**60 + 1}}}'],
+        ["parseJSON", '{"height": -0}'],
+        ["utf8Text", h(b'{"a": 1}')],
+        ["utf8Text", h('{"a": 1}'.encode("utf-8-sig"))],
+        ["utf8Text", h('{"a": 1}'.encode("utf-16"))],
+        ["utf8Text", h('{"a": 1}'.encode("utf-16-le"))],
+        ["utf8Text", h(b'{"a": "\xff"}')],
+        ["dayClose", "2026-12-09T00:00:00Z", "2026-12-08"],
+        ["dayClose", "2026-12-09T00:00:00+01:00", "2026-12-08"],
+        ["dayClose", "2026-12-09T00:00:00.000000+00:00", "2026-12-08"],
+        ["dayClose", "whenever", "2026-12-08"],
+        ["dayClose", "2026-12-08T23:00:00Z", "2026-12-08"],
+        ["dayClose", "2026-12-10T00:00:00Z", "2026-12-08"],
+    ]
+    answers = run(tmp_path, *calls)
+    assert answers[0]["ok"] == {"height": 2**53 - 1}
+    # Each is refused: kept as its source text, which no check takes for an integer (a
+    # browser), or the whole answer refused (a JSON.parse without source text, as Node 20's).
+    for refused in answers[1:4]:
+        assert "not a plain integer" in refused.get("error", "") or set(
+            refused["ok"]["height"]
+        ) == {"source"}, refused
+    assert answers[4] == {"ok": '{"a": 1}'}
+    assert "byte-order mark" in answers[5]["error"]
+    assert "not UTF-8" in answers[6]["error"]
+    assert "NUL" in answers[7]["error"]
+    assert "not UTF-8" in answers[8]["error"]
+    midnight = int(datetime(2026, 12, 9, tzinfo=UTC).timestamp())
+    assert [a["ok"] for a in answers[9:]] == [midnight, midnight - 3600, midnight, None, None, None]
+
+
+def test_a_proof_of_omission_needs_neighbours_with_no_room_between(tmp_path):
+    a, x, b = (f"{n:08x}-0000-4000-8000-000000000000" for n in (1, 2, 3))
+    left, right = {"ballot_id": a, "leaf_index": 4}, {"ballot_id": b, "leaf_index": 5}
+    calls: list[list[Any]] = [
+        ["omissionHolds", x, left, right, 9],
+        ["omissionHolds", x, left, {**right, "leaf_index": 6}, 9],  # room for x between
+        ["omissionHolds", x, None, {**right, "leaf_index": 0}, 9],
+        ["omissionHolds", x, None, right, 9],
+        ["omissionHolds", x, {**left, "leaf_index": 8}, None, 9],
+        ["omissionHolds", x, left, None, 9],
+        ["omissionHolds", x, None, None, 0],
+        ["omissionHolds", x, None, None, 9],
+        ["omissionHolds", a, left, right, 9],  # a is the left neighbour itself
+    ]
+    answers = [a["ok"] for a in run(tmp_path, *calls)]
+    held = [answer is not None for answer in answers]
+    assert held == [True, False, True, False, True, False, True, False, False]

@@ -4,9 +4,18 @@
 // It implements docs/draw-rules.md, the same rules as scripts/verify_draw.py, and a test
 // (tests/browser/test_verifier_agreement.py) holds both to the same answers on the same days.
 // Web Crypto does SHA-256, HMAC and Ed25519; BigInt does the modular arithmetic of the delay
-// function's proof and the strict checks of Ed25519 keys. Nothing is sent anywhere: it only
-// reads this server's public answers, and keeps the record's keys (trust on first use) and
-// the size of the record it saw in this browser's storage for this site.
+// function's proof and the strict checks of Ed25519 keys.
+//
+// It runs in two places, with the same checks:
+// - served by the lottery on its result and ballot pages: it reads that server (its own
+//   origin) and keeps the record's keys on first use. That is the lottery's own code;
+// - inline in the standalone verifier (pages/standalone/verifier.html, built by
+//   scripts/build_verifier.py), a file a person keeps and opens from disk: it reads only the
+//   lottery address typed there, with the keys typed there (never fetched from the lottery it
+//   checks), checks receipts, saves proof bundles and checks them with no network.
+// Every read goes through one reader with deadlines (docs/draw-rules.md, 7). Nothing is sent
+// anywhere; what is kept (keys, the lowest delay, the size of the record seen) stays in this
+// browser's storage.
 "use strict";
 (() => {
   const RULE_VDF = "unicorn-pietrzak-rsa2048";
@@ -42,7 +51,7 @@
   const INTEGER = /^(?:0|[1-9][0-9]*)$/;
   const utf8 = new TextEncoder();
 
-  // --- Reading the server's answers -------------------------------------------------------
+  // --- Reading the server's answers (docs/draw-rules.md, 7: "Reading the server") ------------
 
   // An answer the checks cannot use: the run ends, failed. ``status``: the HTTP status, if any.
   class Unusable extends Error {
@@ -52,8 +61,11 @@
     }
   }
 
-  // A JSON number spelled otherwise than as a plain integer (83.0, 1e2, -1): JSON.parse alone
-  // would read 83.0 as 83, which the rules refuse.
+  // A deadline passed, or the person pressed Stop: the check could not go on.
+  class Stopped extends Unusable {}
+
+  // A JSON number spelled otherwise than as a plain integer (83.0, 1e2, -1, -0) or beyond
+  // 2^53 - 1: JSON.parse alone would read 83.0 as 83 and 2^60 + 1 as 2^60, which the rules refuse.
   class NotAnInteger {
     constructor(source) {
       this.source = source;
@@ -105,56 +117,216 @@
       }
       return v;
     });
-    if (!sourceSeen && /[.eE]|-[0-9]/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) {
-      // A browser without JSON.parse's source text: refuse any non-integer spelling at all.
-      throw new Unusable("the answer holds a number that is not a plain integer");
+    if (!sourceSeen) {
+      // A browser without JSON.parse's source text: refuse any non-integer spelling at all,
+      // and any integer beyond 2^53 - 1.
+      const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+      if (/[.eE]|-[0-9]/.test(bare) || (bare.match(/[0-9]+/g) || []).some((n) => !Number.isSafeInteger(Number(n)))) {
+        throw new Unusable("the answer holds a number that is not a plain integer up to 2^53 - 1");
+      }
     }
     const repeated = repeatedKey(text);
     if (repeated !== null) throw new Unusable(`the answer repeats the key ${JSON.stringify(repeated)}`);
     return value;
   }
 
-  async function getJSON(path) {
-    let response;
-    try {
-      response = await fetch(path, {
-        headers: { Accept: "application/json" },
-        cache: "no-store",
-        credentials: "omit",
-      });
-    } catch (error) {
-      throw new Unusable(`${path} could not be read (${error.message})`);
-    }
-    const text = await response.text();
-    let body;
-    try {
-      body = parseJSON(text);
-    } catch (error) {
-      if (error instanceof Unusable) throw new Unusable(`${path}: ${error.message}`);
-      body = undefined;
-    }
-    if (!response.ok) {
-      const detail = body && typeof body.detail === "string" ? `: ${body.detail}` : "";
-      throw new Unusable(`${path} answered HTTP ${response.status}${detail}`, response.status);
-    }
-    if (body === undefined || body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw new Unusable(`${path} did not answer a JSON object`);
-    }
-    return body;
-  }
+  // UTF-8 and nothing else: no byte-order mark, no invalid sequence (UTF-16 is refused).
+  const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-  // A text answer (the record's key and checkpoints are signed notes, not JSON).
-  async function getText(path) {
-    let response;
+  function utf8Text(bytes) {
+    let text;
     try {
-      response = await fetch(path, { headers: { Accept: "text/plain" }, cache: "no-store", credentials: "omit" });
-    } catch (error) {
-      throw new Unusable(`${path} could not be read (${error.message})`);
+      text = strictUtf8.decode(bytes);
+    } catch {
+      throw new Unusable("it is not UTF-8");
     }
-    const text = await response.text();
-    if (!response.ok) throw new Unusable(`${path} answered HTTP ${response.status}`, response.status);
+    if (text.charCodeAt(0) === 0xfeff) throw new Unusable("it starts with a byte-order mark: UTF-8 without one is the only form");
+    if (text.includes("\u0000")) throw new Unusable("it holds NUL characters (UTF-16?): UTF-8 is the only form");
     return text;
   }
+
+  // The deadlines of one check, in seconds (docs/draw-rules.md, 7). A page may set others in
+  // data- attributes of its body (tests do; a link cannot).
+  const LIMITS = { run: 1800, request: 120, waits: 600, wait: 60 };
+  const MAX_BODY_BYTES = 64 * 1024 * 1024; // after decompression (the browser decodes gzip)
+  const MAX_TEXT_BYTES = 1024 * 1024; // a key or a checkpoint with its cosignatures
+
+  function limitsOf(element) {
+    const data = (element && element.dataset) || {};
+    const seconds = (value, fallback) => {
+      const n = Number(value);
+      return value !== undefined && value !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+    };
+    return {
+      run: seconds(data.runSeconds, LIMITS.run),
+      request: seconds(data.requestSeconds, LIMITS.request),
+      waits: seconds(data.waitBudgetSeconds, LIMITS.waits),
+      wait: seconds(data.waitSeconds, LIMITS.wait),
+    };
+  }
+
+  // One check: its deadline, its budget of Retry-After waits, and how it is stopped.
+  class Run {
+    constructor(limits) {
+      this.limits = limits;
+      this.controller = new AbortController();
+      this.signal = this.controller.signal;
+      this.started = performance.now();
+      this.waited = 0;
+      this.onWait = null;
+      this.timer = setTimeout(() => this.stop(`the deadline of the whole check (${durationText(limits.run)}) passed`), limits.run * 1000);
+    }
+
+    stop(reason) {
+      if (!this.signal.aborted) this.controller.abort(new Stopped(reason));
+    }
+
+    left() {
+      return this.limits.run * 1000 - (performance.now() - this.started);
+    }
+
+    check() {
+      if (this.signal.aborted) throw this.signal.reason;
+    }
+
+    end() {
+      clearTimeout(this.timer);
+      this.stop("the check ended");
+    }
+  }
+
+  function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+      const abort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", abort);
+        resolve();
+      }, ms);
+      signal.addEventListener("abort", abort, { once: true });
+    });
+  }
+
+  // The whole body, counted as it arrives: more than ``most`` bytes is refused at once.
+  async function bodyOf(response, most, path) {
+    if (!response.body) return new Uint8Array(0);
+    const reader = response.body.getReader();
+    const parts = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > most) {
+        reader.cancel().catch(() => {});
+        throw new Unusable(`${path} answered more than ${most / 1024 / 1024} MB`);
+      }
+      parts.push(value);
+    }
+    return concat(parts);
+  }
+
+  // A 429 is waited out as its Retry-After asks (at most a minute each time), from one
+  // budget for the whole check.
+  async function waitOut(run, header, path) {
+    const asked = /^[0-9]{1,9}$/.test(header || "") ? Number(header) : 5;
+    const seconds = Math.min(asked, run.limits.wait);
+    if (run.waited + seconds > run.limits.waits) {
+      throw new Stopped(`the budget of ${durationText(run.limits.waits)} for waiting out HTTP 429 (Retry-After) is spent: ${path} asked to wait again`);
+    }
+    run.waited += seconds;
+    if (run.onWait) run.onWait(seconds, path);
+    await sleep(seconds * 1000, run.signal);
+  }
+
+  // The one way this verifier reads the lottery: ``base`` is "" on the lottery's own pages
+  // (its origin), the address the person typed on the standalone page. Each answer has a
+  // deadline that covers its whole body, and the check's own deadline and Stop end it too.
+  function makeReader(base, run) {
+    async function answer(path, accept, most) {
+      for (;;) {
+        run.check();
+        const left = run.left();
+        const byRun = left < run.limits.request * 1000;
+        const passed = byRun
+          ? `the deadline of the whole check (${durationText(run.limits.run)}) passed`
+          : `the deadline of ${durationText(run.limits.request)} for one answer passed`;
+        const timer = new AbortController();
+        const clock = setTimeout(() => timer.abort(new Stopped(`${passed} while reading ${path}`)), Math.max(0, byRun ? left : run.limits.request * 1000));
+        const signal = AbortSignal.any([run.signal, timer.signal]);
+        let response;
+        let bytes;
+        try {
+          response = await fetch(`${base}${path}`, {
+            signal,
+            headers: { Accept: accept },
+            cache: "no-store",
+            credentials: "omit",
+            referrerPolicy: "no-referrer",
+          });
+          bytes = await bodyOf(response, most, path);
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          if (error instanceof Unusable) throw error;
+          throw new Unusable(`${path} could not be read (${error.message})`);
+        } finally {
+          clearTimeout(clock);
+        }
+        if (response.status !== 429) return { status: response.status, ok: response.ok, bytes };
+        await waitOut(run, response.headers.get("Retry-After"), path);
+      }
+    }
+
+    // A JSON object, and the text it was read from.
+    async function json(path) {
+      const got = await answer(path, "application/json", MAX_BODY_BYTES);
+      let text = null;
+      let body;
+      let problem = null;
+      try {
+        text = utf8Text(got.bytes);
+        body = parseJSON(text);
+      } catch (error) {
+        if (!(error instanceof Unusable) && !(error instanceof SyntaxError)) throw error;
+        problem = error;
+      }
+      if (!got.ok) {
+        const detail = body && typeof body.detail === "string" ? `: ${body.detail}` : "";
+        throw new Unusable(`${path} answered HTTP ${got.status}${detail}`, got.status);
+      }
+      if (problem instanceof Unusable) throw new Unusable(`${path}: ${problem.message}`);
+      if (problem || body === null || typeof body !== "object" || Array.isArray(body)) throw new Unusable(`${path} did not answer a JSON object`);
+      return { body, text };
+    }
+
+    // A text answer (the record's key and checkpoints are signed notes, not JSON).
+    async function getText(path) {
+      const got = await answer(path, "text/plain", MAX_TEXT_BYTES);
+      if (!got.ok) throw new Unusable(`${path} answered HTTP ${got.status}`, got.status);
+      try {
+        return utf8Text(got.bytes);
+      } catch (error) {
+        throw new Unusable(`${path}: ${error.message}`);
+      }
+    }
+
+    return { json, getJSON: async (path) => (await json(path)).body, getText };
+  }
+
+  // What a bundle is checked with: no network at all.
+  const OFFLINE = Object.freeze({
+    json: async (path) => {
+      throw new Unusable(`a bundle is checked offline: ${path} is not read`);
+    },
+    getJSON: async (path) => {
+      throw new Unusable(`a bundle is checked offline: ${path} is not read`);
+    },
+    getText: async (path) => {
+      throw new Unusable(`a bundle is checked offline: ${path} is not read`);
+    },
+  });
 
   // --- Hashing and numbers ------------------------------------------------------------------
 
@@ -261,6 +433,68 @@
     return sn === 0 ? node : null;
   }
 
+  // The largest power of two below n (n >= 2): where RFC 6962 splits a tree of n leaves.
+  function split(n) {
+    let k = 1;
+    while (k * 2 < n) k *= 2;
+    return k;
+  }
+
+  // RFC 6962 2.1.1: the audit path of leaf ``m`` in the tree of ``leaves``, bottom first.
+  async function auditPath(leaves, m) {
+    const walk = async (lo, hi, i) => {
+      if (hi - lo <= 1) return [];
+      const k = split(hi - lo);
+      if (i < k) return [...(await walk(lo, lo + k, i)), await rootOf(leaves.slice(lo + k, hi))];
+      return [...(await walk(lo + k, hi, i - k)), await rootOf(leaves.slice(lo, lo + k))];
+    };
+    return m >= 0 && m < leaves.length ? walk(0, leaves.length, m) : null;
+  }
+
+  // RFC 6962 2.1.2: PROOF(m, D[n]), that the tree of the first ``m`` of ``leaves`` is a prefix.
+  async function consistencyProof(leaves, m) {
+    const sub = async (lo, hi, size, whole) => {
+      if (size === hi - lo) return whole ? [] : [await rootOf(leaves.slice(lo, hi))];
+      const k = split(hi - lo);
+      if (size <= k) return [...(await sub(lo, lo + k, size, whole)), await rootOf(leaves.slice(lo + k, hi))];
+      return [...(await sub(lo + k, hi, size - k, false)), await rootOf(leaves.slice(lo, lo + k))];
+    };
+    return m > 0 && m <= leaves.length ? sub(0, leaves.length, m, true) : null;
+  }
+
+  // RFC 9162 2.1.4.2: does ``proof`` show the tree of ``first`` leaves (root ``firstRoot``) is a
+  // prefix of the tree of ``second`` (root ``secondRoot``)?
+  async function consistent(first, second, firstRoot, secondRoot, proof) {
+    if (!(first >= 1 && first <= second)) return false;
+    if (first === second) return proof.length === 0 && sameBytes(firstRoot, secondRoot);
+    if (!proof.length) return false;
+    const path = (first & (first - 1)) === 0 ? [firstRoot, ...proof] : proof;
+    let fn = first - 1;
+    let sn = second - 1;
+    while (fn % 2 === 1) {
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    let fr = path[0];
+    let sr = path[0];
+    for (const c of path.slice(1)) {
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        fr = await nodeHash(c, fr);
+        sr = await nodeHash(c, sr);
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      } else {
+        sr = await nodeHash(sr, c);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && sameBytes(fr, firstRoot) && sameBytes(sr, secondRoot);
+  }
+
   // --- Canonical forms (docs/draw-rules.md) ---------------------------------------------------
 
   const isCount = (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
@@ -288,6 +522,8 @@
     const hex64 = (v) => typeof v === "string" && HEX64.test(v);
     const uuid = (v) => typeof v === "string" && UUID.test(v);
     want(draw.date === date && DATE.test(draw.date), "date", `must be ${date}`);
+    // Whatever the rule, beacon or not (docs/draw-rules.md, 7).
+    want(dayClose(draw.closes_at, date) !== null, "closes_at", `must be the midnight that ends ${date}, with its offset`);
     want(draw.rule === RULE_VDF || draw.rule === RULE_HMAC, "rule", "an unknown rule");
     want(draw.state === "drawn", "state", 'must be "drawn" (the winner is known)');
     want(isCount(draw.ballot_count), "ballot_count", "a JSON integer >= 0");
@@ -404,7 +640,6 @@
 
   const KEY_ED25519 = 0x01;
   const KEY_COSIGNATURE = 0x04;
-  const DASH = "\u2014"; // the em dash that starts every signature line
   const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
   const KEY_NAME = /^[^\s+\u2014\p{C}]+$/u;
 
@@ -441,19 +676,12 @@
     return { name, type, id, key, vkey: text };
   }
 
-  // A signed checkpoint: {body, origin, size, root, signatures: [{name, payload}]}; an Error
-  // saying why when it is not one.
-  function parseCheckpoint(text) {
+  // A signed note (C2SP signed-note): {body, signatures: [{name, payload}]}; an Error saying
+  // why when it is not one.
+  function parseNote(text) {
     const cut = typeof text === "string" ? text.indexOf("\n\n") : -1;
     if (cut < 0 || !text.endsWith("\n")) throw new Error("not a signed note (body, blank line, signature lines)");
     const body = text.slice(0, cut + 1);
-    const lines = body.split("\n");
-    if (lines.length !== 4) throw new Error("its body is not the three lines origin, size, root");
-    const [origin, sizeText, rootText] = lines;
-    if (!KEY_NAME.test(origin)) throw new Error(`its origin ${JSON.stringify(origin)} is not a log name`);
-    if (!INTEGER.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) throw new Error(`its size ${JSON.stringify(sizeText)} is not an integer`);
-    const root = bytesOfBase64(rootText);
-    if (root === null || root.length !== 32) throw new Error(`its root ${JSON.stringify(rootText)} is not the base64 of 32 bytes`);
     const signatures = [];
     for (const line of text.slice(cut + 2, -1).split("\n")) {
       const match = /^\u2014 ([^ ]+) ([^ ]+)$/.exec(line);
@@ -462,18 +690,68 @@
       signatures.push({ name: match[1], payload });
     }
     if (!signatures.length) throw new Error("it carries no signature");
-    return { body, origin, size: Number(sizeText), root, signatures };
+    return { body, signatures };
   }
 
-  // "signed" when ``key`` (the log's) signed the checkpoint, "bad" when its line does not
-  // verify, "absent" when it has no line by that key.
-  async function checkpointSignedBy(checkpoint, key) {
-    const lines = checkpoint.signatures.filter((s) => s.name === key.name && sameBytes(s.payload.subarray(0, 4), key.id));
-    if (!lines.length || checkpoint.origin !== key.name) return "absent";
+  // A signed checkpoint: {body, origin, size, root, signatures: [{name, payload}]}; an Error
+  // saying why when it is not one.
+  function parseCheckpoint(text) {
+    const cut = typeof text === "string" ? text.indexOf("\n\n") : -1;
+    if (cut < 0 || !text.endsWith("\n")) throw new Error("not a signed note (body, blank line, signature lines)");
+    const lines = text.slice(0, cut + 1).split("\n");
+    if (lines.length !== 4) throw new Error("its body is not the three lines origin, size, root");
+    const [origin, sizeText, rootText] = lines;
+    if (!KEY_NAME.test(origin)) throw new Error(`its origin ${JSON.stringify(origin)} is not a log name`);
+    if (!INTEGER.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) throw new Error(`its size ${JSON.stringify(sizeText)} is not an integer`);
+    const root = bytesOfBase64(rootText);
+    if (root === null || root.length !== 32) throw new Error(`its root ${JSON.stringify(rootText)} is not the base64 of 32 bytes`);
+    const note = parseNote(text);
+    return { ...note, origin, size: Number(sizeText), root };
+  }
+
+  // "signed" when ``key`` signed the note's body, "bad" when its line does not verify,
+  // "absent" when it has no line by that key.
+  async function signedBy(note, key) {
+    const lines = note.signatures.filter((s) => s.name === key.name && sameBytes(s.payload.subarray(0, 4), key.id));
+    if (!lines.length) return "absent";
     for (const line of lines) {
-      if (line.payload.length === 68 && (await ed25519Verify(key.key, utf8.encode(checkpoint.body), line.payload.subarray(4)))) return "signed";
+      if (line.payload.length === 68 && (await ed25519Verify(key.key, utf8.encode(note.body), line.payload.subarray(4)))) return "signed";
     }
     return "bad";
+  }
+
+  // The same for a checkpoint, which must also name the key's log as its origin.
+  async function checkpointSignedBy(checkpoint, key) {
+    return checkpoint.origin === key.name ? signedBy(checkpoint, key) : "absent";
+  }
+
+  // A receipt (docs/draw-rules.md, 7): {note, origin, date, acceptedAt, policy, ballots}, read
+  // strictly; an Error saying why otherwise. Its signature is checked against a key apart.
+  const RECEIPT_KIND = " receipt/v1";
+  function parseReceipt(text) {
+    const note = parseNote(text);
+    const lines = note.body.slice(0, -1).split("\n");
+    const first = lines[0];
+    const origin = first.endsWith(RECEIPT_KIND) ? first.slice(0, -RECEIPT_KIND.length) : "";
+    if (!KEY_NAME.test(origin)) throw new Error(`its first line ${JSON.stringify(first)} is not "<origin> receipt/v1"`);
+    const value = (i, name, valid) => {
+      const line = lines[i];
+      if (line === undefined || !line.startsWith(`${name} `) || !valid(line.slice(name.length + 1))) {
+        throw new Error(`line ${i + 1} ${JSON.stringify(line ?? "")}: expected ${name} in its form`);
+      }
+      return line.slice(name.length + 1);
+    };
+    const date = value(1, "date", isRealDate);
+    const acceptedAt = value(2, "accepted_at", isInstant);
+    const policy = value(3, "policy", (v) => v === "none" || HEX64.test(v));
+    const ballots = [];
+    for (let i = 4; i < lines.length; i++) {
+      const id = value(i, "ballot", (v) => UUID.test(v));
+      if (ballots.length && !(id > ballots[ballots.length - 1])) throw new Error(`line ${i + 1}: its ballots are not in ascending order, each once`);
+      ballots.push(id);
+    }
+    if (!ballots.length) throw new Error("it names no ballot");
+    return { note, origin, date, acceptedAt, policy: policy === "none" ? null : policy, ballots };
   }
 
   // The witness's time (POSIX seconds) when ``witness`` cosigned the checkpoint, else null.
@@ -576,9 +854,15 @@
 
   const recordRoot = async (entries) => rootOf(await recordLeaves(entries));
 
-  // --- The keys this browser keeps (trust on first use) -------------------------------------
+  // --- What this browser keeps ----------------------------------------------------------------
+  //
+  // On the lottery's pages (this site's storage): the record's keys, kept on first use, and the
+  // size of the record seen; the lowest delay the person typed. On the standalone page: per
+  // lottery address, the keys and the lowest delay the person typed, and the record seen.
 
   const STORE = "lottery-verifier/v1";
+  const FLOOR_STORE = "lottery-verifier/floor/v1";
+  const STANDALONE_STORE = "lottery-verifier/standalone/v1";
   const ENTRY_PAGE = 1000; // entries per page of GET /log/entries (the server's maximum)
   const CHECKPOINT_PAGE = 100; // checkpoints per page of GET /log/checkpoints (its maximum)
   const MAX_LOG_SIZE = 10_000_000; // a few entries a day: far more than any real log
@@ -586,40 +870,58 @@
   // default. Far longer, and a root held back could be ground through the delay function.
   const MAX_CLOSE_DELAY = 900;
 
-  function stored() {
+  function readStore(name) {
     try {
-      const value = JSON.parse(window.localStorage.getItem(STORE) || "null");
-      return value && typeof value === "object" ? value : null;
+      const value = JSON.parse(window.localStorage.getItem(name) || "null");
+      return value && typeof value === "object" && !Array.isArray(value) ? value : null;
     } catch {
       return null;
     }
   }
 
-  function store(value) {
+  function writeStore(name, value) {
     try {
-      window.localStorage.setItem(STORE, JSON.stringify(value));
+      window.localStorage.setItem(name, JSON.stringify(value));
       return true;
     } catch {
       return false;
     }
   }
 
-  // The lottery's key and the witnesses' keys: the ones this browser kept the first time it
-  // checked a draw here, else this server's, kept now. Shown to the person either way.
-  async function keptKeys(report) {
+  const stored = () => readStore(STORE);
+  const store = (value) => writeStore(STORE, value);
+
+  // What the standalone page keeps for one lottery address, or null.
+  function keptFor(base) {
+    const all = readStore(STANDALONE_STORE);
+    const value = all && all[base];
+    return value && typeof value === "object" ? value : null;
+  }
+
+  function keepFor(base, value) {
+    const all = readStore(STANDALONE_STORE) || {};
+    all[base] = { ...(all[base] || {}), ...value };
+    return writeStore(STANDALONE_STORE, all);
+  }
+
+  const today = () => new Date().toISOString().slice(0, 10);
+
+  // The lottery's pages: the lottery's key and the witnesses' keys this browser kept the first
+  // time it checked a draw here, else this server's, kept now. Shown to the person either way.
+  async function keptKeys(ctx, report) {
     let state = stored();
     let kept = true;
     if (!state || typeof state.log !== "string" || !Array.isArray(state.witnesses)) {
-      const text = await getText("/log/key");
+      const text = await ctx.reader.getText("/log/key");
       if (!/^[^\n]+\n$/.test(text)) throw new Unusable("/log/key is not one line of text");
-      const listed = await getJSON("/log/witnesses");
+      const listed = await ctx.reader.getJSON("/log/witnesses");
       if (!Array.isArray(listed.witnesses)) throw new Unusable("/log/witnesses is not {witnesses: [...]}");
       const witnesses = [];
       for (const item of listed.witnesses) {
         if (!item || typeof item.vkey !== "string") throw new Unusable("/log/witnesses lists a witness without a vkey");
         witnesses.push(item.vkey);
       }
-      state = { log: text.slice(0, -1), witnesses, kept_on: new Date().toISOString().slice(0, 10) };
+      state = { log: text.slice(0, -1), witnesses, kept_on: today() };
       kept = store(state);
       state.fresh = true;
     }
@@ -635,7 +937,7 @@
     if (new Set(witnesses.map((w) => w.name)).size !== witnesses.length) throw new Unusable("/log/witnesses names a witness twice");
     report.info("the lottery's key", log.vkey);
     for (const witness of witnesses) report.info(`the key of witness ${witness.name}`, witness.vkey);
-    const stronger = "Keys learned elsewhere are stronger: pin them with scripts/verify_draw.py --log-key and --witness-key.";
+    const stronger = "Keys learned elsewhere are stronger: pin them in the standalone verifier, or with scripts/verify_draw.py --log-key and --witness-key.";
     report.info(
       "kept on first use",
       !kept
@@ -644,16 +946,34 @@
           ? `Kept now in this browser, on first use, from this server: answers signed by other keys will fail here. A server that lied the first time would have been believed. ${stronger}`
           : `Kept in this browser on first use, from this server${state.kept_on ? ` on ${state.kept_on}` : ""}: answers signed by other keys fail. ${stronger}`,
     );
-    return { log, witnesses, state: kept ? state : null };
+    const memory = kept
+      ? { seen: () => state.seen, see: (seen) => store({ ...state, fresh: undefined, seen }) }
+      : null;
+    return { log, witnesses, memory };
+  }
+
+  // The standalone page: the keys the person typed, never read from the lottery it checks.
+  function pinnedKeys(ctx, report) {
+    const { log, witnesses } = ctx.pinned;
+    report.info("the lottery's key", log.vkey);
+    for (const witness of witnesses) report.info(`the key of witness ${witness.name}`, witness.vkey);
+    report.info(
+      "pinned by you",
+      `Typed on this page, not read from the lottery it checks: answers signed by other keys fail.${ctx.base ? "" : " This bundle is checked with no network."}`,
+    );
+    const memory = ctx.base
+      ? { seen: () => (keptFor(ctx.base) || {}).seen, see: (seen) => keepFor(ctx.base, { seen }) }
+      : null;
+    return { log, witnesses, memory };
   }
 
   // --- The public record ----------------------------------------------------------------------
 
-  async function recordEntries(size) {
+  async function recordEntries(ctx, size) {
     const entries = [];
     while (entries.length < size) {
       const start = entries.length;
-      const page = await getJSON(`/log/entries?start=${start}&limit=${ENTRY_PAGE}`);
+      const page = await ctx.reader.getJSON(`/log/entries?start=${start}&limit=${ENTRY_PAGE}`);
       if (page.start !== start || !Array.isArray(page.entries)) throw new Unusable(`/log/entries?start=${start} is not {start, entries, next_start}`);
       if (!page.entries.length) throw new Unusable(`the record ends after ${start} entries, short of its checkpoint's ${size}`);
       if (!page.entries.every((e) => typeof e === "string")) throw new Unusable(`/log/entries?start=${start} holds an entry that is not text`);
@@ -662,24 +982,26 @@
     return entries;
   }
 
+  const entryHash = async (text) => hexOf(await sha256(utf8.encode(text)));
+
   // What the public record says of ``date``, after checking the record itself: its signature,
   // its entries up to its checkpoint, and the day's one policy, close and draw; null for a day
   // before the record.
-  async function readRecord(date, report) {
+  async function readRecord(ctx, date, report) {
     let text;
     try {
-      text = await getText("/log/checkpoint");
+      text = await ctx.reader.getText("/log/checkpoint");
     } catch (error) {
       if (!(error instanceof Unusable && error.status === 404)) throw error;
-      const seen = stored();
-      if (seen && seen.seen && seen.seen.size > 0) {
-        report.fail("the public record", `it is empty now; this browser saw ${seen.seen.size} entries in it on ${seen.seen.on}`);
+      const seen = ctx.seenBefore();
+      if (seen && seen.size > 0) {
+        report.fail("the public record", `it is empty now; this browser saw ${seen.size} entries in it on ${seen.on}`);
         throw new Unusable("the public record is gone");
       }
       report.info("the day predates the public record", "the lottery's record is still empty: the draw's own checks follow (docs/draw-rules.md, 3-5)");
       return null;
     }
-    const keys = await keptKeys(report);
+    const keys = await ctx.keys(report);
     let checkpoint;
     try {
       checkpoint = parseCheckpoint(text);
@@ -688,19 +1010,20 @@
     }
     const signed = await checkpointSignedBy(checkpoint, keys.log);
     const signers = checkpoint.signatures.map((s) => `${s.name} (key id ${hexOf(s.payload.subarray(0, 4))})`).join(", ");
+    const which = ctx.pinned ? "the key you pinned" : "the kept key";
     report.check(
       "the record's checkpoint is signed by the lottery's key",
       signed === "signed",
       signed === "signed"
         ? `${checkpoint.origin}, ${checkpoint.size} entries, root ${base64Of(checkpoint.root)}`
         : signed === "bad"
-          ? "its signature by the kept key does not verify"
-          : `signed by ${signers}, not by the kept key ${keys.log.name} (key id ${hexOf(keys.log.id)})`,
+          ? `its signature by ${which} does not verify`
+          : `signed by ${signers}, not by ${which} ${keys.log.name} (key id ${hexOf(keys.log.id)})`,
     );
-    if (signed !== "signed") throw new Unusable("the public record is not signed by the key this browser keeps");
+    if (signed !== "signed") throw new Unusable(`the public record is not signed by ${ctx.pinned ? "the key you pinned" : "the key this browser keeps"}`);
     if (checkpoint.size > MAX_LOG_SIZE) throw new Unusable(`the record claims ${checkpoint.size} entries, more than any real log`);
 
-    const entries = await recordEntries(checkpoint.size);
+    const entries = await recordEntries(ctx, checkpoint.size);
     const leaves = await recordLeaves(entries);
     const root = await rootOf(leaves);
     const roots = new Map([[checkpoint.size, root]]);
@@ -730,8 +1053,8 @@
     if (!leadsToRoot || problems.length) throw new Unusable("the public record cannot be read as signed");
 
     // The record only grows: the one this browser saw before is a prefix of this one.
-    if (keys.state) {
-      const before = keys.state.seen;
+    if (keys.memory) {
+      const before = keys.memory.seen();
       if (before && Number.isSafeInteger(before.size) && before.size > 0) {
         const grown = before.size <= checkpoint.size && base64Of(await rootAt(before.size)) === before.root;
         report.check(
@@ -744,9 +1067,10 @@
         if (!grown) throw new Unusable("the public record was rewritten");
       }
       if (!before || !(before.size >= checkpoint.size)) {
-        store({ ...keys.state, fresh: undefined, seen: { size: checkpoint.size, root: base64Of(checkpoint.root), on: new Date().toISOString().slice(0, 10) } });
+        keys.memory.see({ size: checkpoint.size, root: base64Of(checkpoint.root), on: today() });
       }
     }
+    Object.assign(ctx.evidence, { checkpoint: text, entries, leaves, logKey: keys.log.vkey });
 
     const firstPolicy = parsed.find((e) => e.kind === "policy");
     const start = firstPolicy ? firstPolicy.fields.date : null;
@@ -765,7 +1089,6 @@
     }
 
     const ofDay = (kind) => parsed.filter((e) => e.kind === kind && e.fields.date === date);
-    const hashOf = async (entry) => hexOf(await sha256(utf8.encode(entry.text)));
     const one = (kind, found, after, extra) => {
       const where = found.map((e) => e.index).join(" and ");
       let reason = null;
@@ -779,26 +1102,28 @@
     const policies = ofDay("policy");
     const closes = ofDay("close");
     const draws = ofDay("draw");
-    for (const entry of [...policies, ...closes, ...draws]) entry.hash = await hashOf(entry);
+    for (const entry of [...policies, ...closes, ...draws]) entry.hash = await entryHash(entry.text);
     const policy = one("policy", policies);
     const close = policy && one("close", closes, policy, (e) => (e.fields.policy === policy.hash ? null : "it names another policy entry"));
     const drawn = close && one("draw", draws, close, (e) => (e.fields.policy === policy.hash && e.fields.close === close.hash ? null : "it names another policy or close entry"));
     if (!drawn) throw new Unusable(`the public record does not hold ${date}'s policy, close and draw, one of each`);
 
     const drawsByHash = new Map();
-    for (const entry of parsed) if (entry.kind === "draw") drawsByHash.set(await hashOf(entry), entry);
-    return {
+    for (const entry of parsed) if (entry.kind === "draw") drawsByHash.set(await entryHash(entry.text), entry);
+    const record = {
       start,
       size: checkpoint.size,
       origin: checkpoint.origin,
-      policy: { index: policy.index, hash: policy.hash, ...policy.fields },
-      close: { index: close.index, hash: close.hash, ...close.fields },
-      draw: { index: drawn.index, hash: drawn.hash, ...drawn.fields },
+      policy: { index: policy.index, hash: policy.hash, text: policy.text, ...policy.fields },
+      close: { index: close.index, hash: close.hash, text: close.text, ...close.fields },
+      draw: { index: drawn.index, hash: drawn.hash, text: drawn.text, ...drawn.fields },
       demo: policy.fields.demo === "yes",
       drawsByHash,
       rootAt,
       keys,
     };
+    ctx.evidence.record = record;
+    return record;
   }
 
   // Every field of the published draw that the checks read, against the day's entries.
@@ -828,20 +1153,26 @@
     );
   }
 
-  // For each witness key kept: the first checkpoint it cosigned that holds the day's policy
-  // entry, and the first that holds its close entry, each one a checkpoint of this record.
-  async function checkWitnesses(record, report) {
+  // The policy's own bound on when its close must be witnessed.
+  function checkCloseBound(record, report) {
+    if (record.demo) return;
+    const allowed = Number(record.policy.close_witness_seconds);
+    report.check(
+      `the policy's close_witness_seconds is at most ${MAX_CLOSE_DELAY} s`,
+      allowed <= MAX_CLOSE_DELAY,
+      `the policy gives the close ${durationText(allowed)} after closes_at to be witnessed`,
+    );
+  }
+
+  const NO_WITNESS = "skipped: no witness keys are kept, so nobody but the lottery vouches for when the policy and the close were made public";
+
+  // For each witness key: the first checkpoint it cosigned that holds the day's policy entry,
+  // and the first that holds its close entry, each one a checkpoint of this record.
+  async function checkWitnesses(ctx, record, report) {
     const { policy, close, keys } = record;
-    const allowed = Number(policy.close_witness_seconds);
-    if (!record.demo) {
-      report.check(
-        `the policy's close_witness_seconds is at most ${MAX_CLOSE_DELAY} s`,
-        allowed <= MAX_CLOSE_DELAY,
-        `the policy gives the close ${durationText(allowed)} after closes_at to be witnessed`,
-      );
-    }
+    checkCloseBound(record, report);
     if (!keys.witnesses.length) {
-      report.skip("the witnesses' times", "skipped: no witness keys are kept, so nobody but the lottery vouches for when the policy and the close were made public");
+      report.skip("the witnesses' times", ctx.pinned ? NO_WITNESS.replace("are kept", "were given") : NO_WITNESS);
       return;
     }
     const first = new Map(keys.witnesses.map((w) => [w.name, { policy: null, close: null }]));
@@ -849,7 +1180,7 @@
     let after = policy.index;
     let read = 0;
     for (let pages = 0; pending() && pages <= record.size; pages++) {
-      const page = await getJSON(`/log/checkpoints?after=${after}&limit=${CHECKPOINT_PAGE}`);
+      const page = await ctx.reader.getJSON(`/log/checkpoints?after=${after}&limit=${CHECKPOINT_PAGE}`);
       if (!Array.isArray(page.items) || !("next_after" in page)) throw new Unusable("/log/checkpoints is not {items, next_after}");
       let beyond = false;
       for (const item of page.items) {
@@ -881,7 +1212,7 @@
           // A cosignature counts on a checkpoint the lottery signed with the kept key.
           if (logSigned === null) logSigned = (await checkpointSignedBy(checkpoint, keys.log)) === "signed";
           if (!logSigned) continue;
-          const seen = { size: checkpoint.size, time };
+          const seen = { size: checkpoint.size, time, text: item };
           if (found.policy === null) found.policy = seen;
           if (checkpoint.size > close.index) found.close = seen;
         }
@@ -890,11 +1221,19 @@
       if (!Number.isSafeInteger(page.next_after) || page.next_after !== after) throw new Unusable("/log/checkpoints: next_after is not the size of its last checkpoint");
     }
     report.pass("every cosigned checkpoint read has the root of the record's entries", `${read} read`);
+    ctx.evidence.witnessed = first;
+    judgeWitnesses(record, keys.witnesses, first, report);
+  }
 
+  // The witnesses' times (docs/draw-rules.md, 6): the policy cosigned before the close, the
+  // close within the policy's bound after it. ``first``: witness name -> {policy, close}.
+  function judgeWitnesses(record, witnesses, first, report) {
+    const { policy } = record;
+    const allowed = Number(policy.close_witness_seconds);
     const closesAt = instantSeconds(policy.closes_at);
     const opensAt = instantSeconds(policy.opens_at);
     const demo = record.demo ? "; accepted only because the policy says demo yes" : "";
-    for (const witness of keys.witnesses) {
+    for (const witness of witnesses) {
       const found = first.get(witness.name);
       const name = witness.name;
       if (found.policy === null) report.fail(`the policy was witnessed before the close by ${name}`, `${name} has cosigned no checkpoint of this record that holds the policy entry`);
@@ -953,7 +1292,8 @@
 
   // The winner rule of the draw's day; reports the rule's own checks. null: no winner.
   // ``record``: the day's entries of the public record, or null for a day before it.
-  async function ruleIndex(draw, report, minDelay, record) {
+  async function ruleIndex(ctx, draw, report, record) {
+    const minDelay = ctx.minDelay;
     if (draw.ballot_count === 0) {
       report.pass("no winner", "a day without ballots has no index and no winner");
       return null;
@@ -965,7 +1305,7 @@
       // only a commitment public before the close makes the old rule fair.
       // The policy entry is the operator's word (the published draw must agree with it,
       // above): as in verify_draw.py, only the commitment the person saw makes the day pass.
-      const seen = commitmentSeen();
+      const seen = ctx.commitment;
       report.check(
         "the commitment is the one seen before the day",
         seen !== "" && seen === draw.seed_commitment,
@@ -1029,7 +1369,7 @@
   // draw, in canonical form and drawn, has the recorded hash and the height below. A day in
   // the public record: its record hash is SHA-256 of its draw entry, and the link goes
   // through the record's draw entries while the previous day is in the record too.
-  async function checkChain(draw, report, record) {
+  async function checkChain(ctx, draw, report, record) {
     if (record) {
       report.check("the record hash", record.draw.hash === draw.record_hash, `SHA-256 of the day's draw entry: ${record.draw.hash}`);
     } else {
@@ -1053,7 +1393,7 @@
       }
       // The first draw of the record links to one before it, by the older record hash.
     }
-    const previous = await getJSON(`/draws/${draw.previous_date}`);
+    const previous = await ctx.reader.getJSON(`/draws/${draw.previous_date}`);
     const problems = drawProblems(previous, draw.previous_date);
     if (problems.length) {
       report.fail(`the chain link ${draw.date} -> ${draw.previous_date}`, `the previous draw as published: ${problems.join("; ")}`);
@@ -1063,8 +1403,8 @@
     report.check(`the chain link ${draw.date} -> ${draw.previous_date}`, ok, `height ${previous.height}, record hash ${previous.record_hash}`);
   }
 
-  async function readDraw(date, report) {
-    const draw = await getJSON(`/draws/${date}`);
+  async function readDraw(ctx, date, report) {
+    const { body: draw, text } = await ctx.reader.json(`/draws/${date}`);
     if (draw.state === "drawing" && isCount(draw.ballot_count) && typeof draw.merkle_root === "string") {
       report.info("closed, drawing", `closed with ${draw.ballot_count} ballots, Merkle root ${draw.merkle_root}: record it`);
       throw new Unusable("not drawn yet: its delay function is still running; try again later");
@@ -1072,12 +1412,19 @@
     const problems = drawProblems(draw, date);
     report.check("the published values are in canonical form", !problems.length, problems.length ? problems.join("; ") : `rule ${draw.rule}, ${draw.ballot_count} ballots`);
     if (problems.length) throw new Unusable("the draw's values cannot be checked as published");
+    ctx.evidence.drawText = text;
     return draw;
   }
 
-  // The day's ids, page by page: canonical order, paging that makes progress, the root.
-  async function ballotSet(draw, winningIndex, progress) {
-    const count = draw.ballot_count;
+  // The count and root the ballots are checked against: the witnessed close's, for a day in
+  // the public record (the proofs' shape depends on the count); else the published draw's.
+  const closeTree = (draw, record) =>
+    record ? { count: Number(record.close.ballot_count), root: record.close.merkle_root } : { count: draw.ballot_count, root: draw.merkle_root };
+
+  // The day's ids, page by page: canonical order, paging that makes progress, the root. At
+  // most count / 10,000 + 1 pages of the witnessed count are read.
+  async function ballotSet(ctx, draw, record, winningIndex) {
+    const count = closeTree(draw, record).count;
     const maxPages = Math.floor(count / PAGE_LIMIT) + 1;
     const url = (after) => `/draws/${draw.date}/ballots?limit=${PAGE_LIMIT}${after ? `&after=${after}` : ""}`;
     const chunkRoots = [];
@@ -1086,7 +1433,7 @@
     let pages = 0;
     let previous = "";
     let winner = null;
-    let next = getJSON(url(null));
+    let next = ctx.reader.getJSON(url(null));
     for (;;) {
       const page = await next;
       pages += 1;
@@ -1096,7 +1443,8 @@
       if (!last) {
         if (items.length !== PAGE_LIMIT || page.next_after !== items[items.length - 1]) throw new Unusable(`page ${pages}: next_after must be the last id of a full page`);
         if (pages >= maxPages) throw new Unusable(`the list goes on past ${maxPages} pages, more than ${count} ballots need`);
-        next = getJSON(url(page.next_after));
+        next = ctx.reader.getJSON(url(page.next_after));
+        next.catch(() => {}); // read at once; its failure is reported when it is awaited
       }
       if (!items.length && !(last && (pages === 1 ? count === 0 : true))) throw new Unusable(`page ${pages} is empty`);
       for (const id of items) {
@@ -1114,7 +1462,7 @@
         for (let size = CHUNK; size > 1; size /= 2) level = await levelUp(level);
         chunkRoots.push(...level);
       }
-      progress(Math.min(seen, count), count);
+      ctx.progress(Math.min(seen, count), count);
       if (last) break;
     }
     if (pending.length) chunkRoots.push(await rootOf(pending));
@@ -1122,8 +1470,8 @@
   }
 
   // The public record's checks of the day; its entries, or null for a day before the record.
-  async function checkRecord(draw, report) {
-    const record = await readRecord(draw.date, report);
+  async function checkRecord(ctx, draw, report) {
+    const record = await readRecord(ctx, draw.date, report);
     if (!record) return null;
     checkAgainstRecord(draw, record, report);
     if (record.demo) {
@@ -1132,31 +1480,34 @@
         "the day's policy says demo yes: its delay is not held to the floor, nor the witnesses' times to its close",
       );
     }
-    await checkWitnesses(record, report);
+    await checkWitnesses(ctx, record, report);
     return record;
   }
 
-  async function verifyDay(date, report, progress, minDelay) {
-    const draw = await readDraw(date, report);
-    const record = await checkRecord(draw, report);
-    const index = await ruleIndex(draw, report, minDelay, record);
+  async function verifyDay(ctx, date, report) {
+    const draw = await readDraw(ctx, date, report);
+    const record = await checkRecord(ctx, draw, report);
+    const index = await ruleIndex(ctx, draw, report, record);
     if (index !== null) report.check("the winning index", index === draw.winning_index, `the ${draw.rule} rule gives ${index}`);
-    const set = await ballotSet(draw, index, progress);
+    const set = await ballotSet(ctx, draw, record, index);
     report.pass("the ballot ids are in canonical order, each once", `${set.pages} page${set.pages === 1 ? "" : "s"}, ascending`);
     report.check("the ballot count", set.seen === draw.ballot_count, `${set.seen} ids listed`);
     report.check("the Merkle root", set.root === draw.merkle_root, `recomputed ${set.root}`);
     if (index !== null) report.check("the winning ballot", set.winner === draw.winning_ballot_id, `the ballot at index ${index} is ${set.winner}`);
     await checkBeacon(draw, report);
-    await checkChain(draw, report, record);
+    await checkChain(ctx, draw, report, record);
   }
 
-  // The midnight that ends the draw's date, from its closes_at, as Unix seconds; or null.
-  function dayClose(draw) {
-    const match = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T00:00:00(?:\.0+)?(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(String(draw.closes_at));
-    const next = new Date(`${draw.date}T00:00:00Z`);
+  // The midnight that ends ``date``, from a closes_at (ISO 8601 with an offset), as Unix
+  // seconds; null when it is not that midnight.
+  function dayClose(closesAt, date) {
+    if (typeof closesAt !== "string" || !isRealDate(date)) return null;
+    const match = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T00:00:00(?:\.0{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(closesAt);
+    const next = new Date(`${date}T00:00:00Z`);
     next.setUTCDate(next.getUTCDate() + 1);
     if (!match || match[1] !== next.toISOString().slice(0, 10)) return null;
-    return Date.parse(String(draw.closes_at)) / 1000;
+    const seconds = Date.parse(closesAt) / 1000;
+    return Number.isFinite(seconds) ? seconds : null;
   }
 
   // A beacon round (docs/draw-rules.md, 4): the one the rule fixes from the close and the
@@ -1165,7 +1516,7 @@
   // be any bytes the server liked, so the day fails here as it does there without either.
   async function checkBeacon(draw, report) {
     if (draw.beacon_round === null) return;
-    const closes = dayClose(draw);
+    const closes = dayClose(draw.closes_at, draw.date);
     if (closes === null) throw new Unusable(`closes_at ${show(draw.closes_at)} is not the midnight that ends ${draw.date}`);
     const after = closes + draw.beacon_delay_seconds;
     const expected = Math.max(1, Math.ceil((after - QUICKNET.genesis) / QUICKNET.period) + 1);
@@ -1178,49 +1529,465 @@
     );
   }
 
-  // The index the ballot's proof puts it at, if the proof leads to the draw's root; else null.
-  async function provenIndex(draw, id, report) {
+  // --- One ballot: its inclusion proof, or a proof of omission (docs/draw-rules.md, 7) -------
+
+  const isHexList = (v) => Array.isArray(v) && v.every((s) => typeof s === "string" && HEX64.test(s));
+
+  // Where a ballot's path leads in the tree of ``tree.count`` leaves; null if nowhere.
+  async function provenRoot(id, index, path, tree) {
+    if (!isCount(index) || !isHexList(path)) return null;
+    const root = await pathRoot(await leafHash(id), index, tree.count, path.map(bytesOfHex));
+    return root === null ? null : hexOf(root);
+  }
+
+  // A ballot's inclusion proof as served, against the close's count and root:
+  // {index, proof} when it holds, else {problem, status}.
+  async function readProof(ctx, date, id, tree) {
     let proof;
     try {
-      proof = await getJSON(`/draws/${draw.date}/ballots/${id}/proof`);
+      proof = await ctx.reader.getJSON(`/draws/${date}/ballots/${id}/proof`);
     } catch (error) {
-      if (!(error instanceof Unusable)) throw error;
-      report.fail(`ballot ${id} is in the draw`, error.message);
-      return null;
+      if (!(error instanceof Unusable) || error instanceof Stopped) throw error;
+      return { problem: error.message, status: error.status };
     }
     const problems = [];
     if (proof.ballot_id !== id) problems.push(`ballot_id ${show(proof.ballot_id)}`);
-    if (proof.date !== draw.date) problems.push(`date ${show(proof.date)}`);
-    if (proof.ballot_count !== draw.ballot_count) problems.push(`ballot_count ${show(proof.ballot_count)}`);
-    if (proof.merkle_root !== draw.merkle_root) problems.push(`merkle_root ${show(proof.merkle_root)}`);
+    if (proof.date !== date) problems.push(`date ${show(proof.date)}`);
+    if (proof.ballot_count !== tree.count) problems.push(`ballot_count ${show(proof.ballot_count)}, the close has ${tree.count}`);
+    if (proof.merkle_root !== tree.root) problems.push(`merkle_root ${show(proof.merkle_root)}`);
     if (!isCount(proof.leaf_index)) problems.push(`leaf_index ${show(proof.leaf_index)}`);
-    const path = proof.path;
-    if (!Array.isArray(path) || !path.every((s) => typeof s === "string" && HEX64.test(s))) problems.push("path is not a list of 64-hex hashes");
-    if (problems.length) {
-      report.fail(`ballot ${id} is in the draw`, `the proof does not match the draw: ${problems.join("; ")}`);
-      return null;
-    }
-    const root = await pathRoot(await leafHash(id), proof.leaf_index, draw.ballot_count, path.map(bytesOfHex));
-    const ok = root !== null && hexOf(root) === draw.merkle_root;
-    report.check(`ballot ${id} is in the draw`, ok, ok ? `its path leads to the Merkle root from index ${proof.leaf_index}` : "its path does not lead to the published Merkle root");
-    return ok ? proof.leaf_index : null;
+    if (!isHexList(proof.path)) problems.push("path is not a list of 64-hex hashes");
+    if (problems.length) return { problem: `the proof does not match the close: ${problems.join("; ")}` };
+    const root = await provenRoot(id, proof.leaf_index, proof.path, tree);
+    if (root !== tree.root) return { problem: `its path from index ${proof.leaf_index} does not lead to the Merkle root of the ${tree.count} ballots closed` };
+    return { index: proof.leaf_index, proof: { ballot_id: id, leaf_index: proof.leaf_index, path: proof.path } };
   }
 
-  async function verifyBallot(date, id, report, minDelay) {
-    const draw = await readDraw(date, report);
-    const record = await checkRecord(draw, report);
-    const index = await ruleIndex(draw, report, minDelay, record);
+  const NEIGHBOUR_PAGE = 100;
+  const NEIGHBOUR_READS = 40;
+  const idValue = (id) => BigInt(`0x${id.replaceAll("-", "")}`);
+  function idOf(value) {
+    const h = value.toString(16).padStart(32, "0");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  // Where ``id`` would sit among the day's ids: the last listed below it and the first above
+  // it, read from the public list from a little below it; {listed: true} if the list holds it.
+  async function neighbours(ctx, date, id, count) {
+    const x = idValue(id);
+    let step = ((1n << 128n) / BigInt(Math.max(count, 1))) * 4n + 1n;
+    let after = x - step >= 0n ? idOf(x - step) : null;
+    let left = null;
+    for (let reads = 0; reads < NEIGHBOUR_READS; reads++) {
+      const page = await ctx.reader.getJSON(`/draws/${date}/ballots?limit=${NEIGHBOUR_PAGE}${after ? `&after=${after}` : ""}`);
+      const items = page.items;
+      if (!Array.isArray(items) || !("next_after" in page)) throw new Unusable("the ballot list is not {items, next_after}");
+      let previous = after || "";
+      for (const item of items) {
+        if (typeof item !== "string" || !UUID.test(item) || !(item > previous)) throw new Unusable(`the ballot list near ${id} is not lowercase ids in ascending order`);
+        previous = item;
+      }
+      if (items.includes(id)) return { listed: true };
+      const below = items.filter((i) => i < id);
+      const above = items.find((i) => i > id);
+      if (left === null && after !== null && !below.length) {
+        step *= 16n; // nothing listed between the start and ``id``: start further below
+        after = x - step >= 0n ? idOf(x - step) : null;
+        continue;
+      }
+      if (below.length) left = below[below.length - 1];
+      if (above !== undefined) return { left, right: above };
+      if (page.next_after === null) return { left, right: null };
+      if (page.next_after !== items[items.length - 1]) throw new Unusable("the ballot list: next_after is not the last id of its page");
+      after = page.next_after;
+    }
+    throw new Unusable(`the ballot list did not show where ${id} would sit in ${NEIGHBOUR_READS} reads`);
+  }
+
+  // Whether the neighbours' proofs leave no room for ``id`` in the tree (docs/draw-rules.md,
+  // 7): a reason when they do, else null. ``left``/``right``: {ballot_id, leaf_index} or null.
+  function omissionHolds(id, left, right, count) {
+    if (count === 0) return left === null && right === null ? "the close holds no ballots" : null;
+    if (left && !(left.ballot_id < id)) return null;
+    if (right && !(right.ballot_id > id)) return null;
+    if (left && right) return right.leaf_index === left.leaf_index + 1 ? `${left.ballot_id} at index ${left.leaf_index} and ${right.ballot_id} at ${right.leaf_index} are neighbours in the close` : null;
+    if (right) return right.leaf_index === 0 ? `the first ballot of the close, at index 0, is ${right.ballot_id}, above it` : null;
+    if (left) return left.leaf_index === count - 1 ? `the last ballot of the close, at index ${count - 1}, is ${left.ballot_id}, below it` : null;
+    return null;
+  }
+
+  // A proof of omission of ``id`` read from the server: {absent, reason} or {problem}.
+  async function showAbsent(ctx, date, id, tree) {
+    if (tree.count === 0) return { absent: { left: null, right: null }, reason: "the close holds no ballots" };
+    let near;
+    try {
+      near = await neighbours(ctx, date, id, tree.count);
+    } catch (error) {
+      if (!(error instanceof Unusable) || error instanceof Stopped) throw error;
+      return { problem: error.message };
+    }
+    if (near.listed) return { problem: `the ballot list holds ${id}, but its proof is refused` };
+    const proofs = {};
+    for (const side of ["left", "right"]) {
+      if (near[side] === null) {
+        proofs[side] = null;
+        continue;
+      }
+      const read = await readProof(ctx, date, near[side], tree);
+      if (read.problem) return { problem: `the proof of its neighbour ${near[side]}: ${read.problem}` };
+      proofs[side] = read.proof;
+    }
+    const reason = omissionHolds(id, proofs.left, proofs.right, tree.count);
+    if (reason === null) return { problem: `the neighbours listed, ${near.left ?? "none"} and ${near.right ?? "none"}, do not sit next to each other in the close` };
+    return { absent: proofs, reason };
+  }
+
+  // One ballot asked (``receipted``: named by a receipt): in the close, or shown absent.
+  async function checkOneBallot(ctx, date, id, tree, report, receipted) {
+    const name = `ballot ${id} is in the draw`;
+    const read = await readProof(ctx, date, id, tree);
+    ctx.evidence.proofs.set(id, read);
+    if (!read.problem) {
+      report.pass(name, `its path leads to the Merkle root of the ${tree.count} ballots closed, from index ${read.index}`);
+      ctx.evidence.ballots.push(read.proof);
+      return;
+    }
+    if (!receipted) report.fail(name, read.problem);
+    if (read.status !== 404) {
+      if (receipted) report.fail(name, read.problem);
+      return;
+    }
+    const shown = await showAbsent(ctx, date, id, tree);
+    if (shown.absent) {
+      ctx.evidence.ballots.push({ ballot_id: id, absent: shown.absent });
+      const proof = `proof of omission: ${shown.reason}`;
+      if (receipted) report.fail(name, `${read.problem}; ${proof}. The lottery signed a receipt for a ballot its close left out: save the proof bundle and show it`);
+      else report.info(`ballot ${id} is absent from the close`, proof);
+    } else if (receipted) {
+      report.fail(name, `${read.problem}, and the lottery showed it neither in nor out: ${shown.problem}`);
+    }
+  }
+
+  // The winner's own proof puts it at the winning index, whatever ballot was asked.
+  async function checkWinner(ctx, draw, index, tree, report) {
+    const id = draw.winning_ballot_id;
+    const read = ctx.evidence.proofs.get(id) || (await readProof(ctx, draw.date, id, tree));
+    const name = "the winning ballot sits at the winning index";
+    if (read.problem) {
+      report.fail(name, `the proof of ${id}: ${read.problem}`);
+      return;
+    }
+    ctx.evidence.winner = read.proof;
+    const ok = read.index === index && read.index === draw.winning_index;
+    report.check(name, ok, ok ? `its proof puts ${id} at index ${read.index}` : `its proof puts ${id} at index ${read.index}, not at the winning index ${index}`);
+  }
+
+  // A receipt's own checks (docs/draw-rules.md, 7): its signature, its first line, its day,
+  // its policy, when it was accepted. ``policy``: the day's policy entry, or null.
+  async function checkReceiptNote(receipt, keys, date, policy, closesAt, report) {
+    const signed = await signedBy(receipt.note, keys.log);
+    report.check("the receipt is signed by the lottery's key", signed === "signed", signed === "signed" ? `by ${keys.log.name} (key id ${hexOf(keys.log.id)})` : signed === "bad" ? "its signature does not verify" : `it carries no signature by ${keys.log.name} (key id ${hexOf(keys.log.id)})`);
+    report.check("the receipt is the lottery's", receipt.origin === keys.log.name, `its first line is "${receipt.origin} receipt/v1"`);
+    report.check("the receipt is for this day", receipt.date === date, `it names ${receipt.date}`);
+    const hash = policy ? policy.hash : null;
+    report.check("the receipt names the day's policy", receipt.policy === hash, `it names ${receipt.policy ?? "none"}; the day's policy entry is ${hash ?? "none (the day predates the record)"}`);
+    const accepted = Date.parse(`${receipt.acceptedAt.slice(0, 23)}Z`);
+    const opens = policy ? instantSeconds(policy.opens_at) * 1000 : null;
+    const closes = closesAt * 1000;
+    const inDay = (opens === null || accepted >= opens) && accepted < closes;
+    report.check("the ballots were accepted while the day was open", inDay, `accepted at ${receipt.acceptedAt}; the day ${opens === null ? "" : `opened at ${utc(opens / 1000)} and `}closed at ${utc(closesAt)}`);
+  }
+
+  function readReceipt(text, report) {
+    try {
+      return parseReceipt(text);
+    } catch (error) {
+      report.fail("the receipt can be read", error.message);
+      throw new Unusable("the receipt is not a signed receipt/v1 note");
+    }
+  }
+
+  // "Check my ballot" and receipts: the draw and the record, each ballot asked in the close or
+  // shown absent, and the winner's own proof at the winning index, whatever ballot was asked.
+  async function verifyBallots(ctx, date, ids, receiptText, report) {
+    const draw = await readDraw(ctx, date, report);
+    const record = await checkRecord(ctx, draw, report);
+    const index = await ruleIndex(ctx, draw, report, record);
     if (index !== null) report.check("the winning index", index === draw.winning_index, `the ${draw.rule} rule gives ${index}`);
     await checkBeacon(draw, report);
-    await provenIndex(draw, id, report);
+    const tree = closeTree(draw, record);
+    let receipted = [];
+    if (receiptText !== null) {
+      const receipt = readReceipt(receiptText, report);
+      const keys = await ctx.keys(report);
+      await checkReceiptNote(receipt, keys, date, record && record.policy, dayClose(draw.closes_at, date), report);
+      receipted = receipt.ballots;
+      ctx.evidence.receipt = receiptText;
+    }
+    const asked = [...new Set([...ids, ...receipted])].sort();
+    for (const id of asked) await checkOneBallot(ctx, date, id, tree, report, receipted.includes(id));
     if (draw.winning_ballot_id !== null) {
-      if (id === draw.winning_ballot_id) report.info("this ballot won", `it sits at index ${draw.winning_index}`);
+      await checkWinner(ctx, draw, index, tree, report);
+      if (asked.includes(draw.winning_ballot_id)) report.info("this ballot won", `it sits at index ${draw.winning_index}`);
+    }
+    await checkChain(ctx, draw, report, record);
+  }
+
+  // --- Proof bundles (lottery-ballot-bundle/v1, docs/draw-rules.md, 7) -----------------------
+
+  const BUNDLE = "lottery-ballot-bundle/v1";
+
+  // The bundle of what this check read, or null when it read too little (a day before the
+  // record, or a check that ended before the record was read). The entries' paths and the
+  // consistency proofs are computed here, from the entries read.
+  async function bundleOf(ctx, date) {
+    const e = ctx.evidence;
+    if (!e.record || e.drawText === null || !e.ballots.length) return null;
+    const entry = async (found) => ({ index: found.index, text: found.text, path: (await auditPath(e.leaves, found.index)).map(hexOf) });
+    const sizes = new Map();
+    for (const found of e.witnessed.values()) {
+      for (const at of [found.policy, found.close]) if (at) sizes.set(at.size, at.text);
+    }
+    const witnessed = [];
+    for (const [size, text] of [...sizes].sort((a, b) => a[0] - b[0])) {
+      witnessed.push({ checkpoint: text, consistency: (await consistencyProof(e.leaves, size)).map(hexOf) });
+    }
+    return {
+      bundle: BUNDLE,
+      lottery: ctx.lottery,
+      date,
+      log_key: e.logKey,
+      receipt: e.receipt,
+      checkpoint: e.checkpoint,
+      entries: { policy: await entry(e.record.policy), close: await entry(e.record.close), draw: await entry(e.record.draw) },
+      witnessed,
+      draw: JSON.parse(e.drawText),
+      ballots: e.ballots,
+      winner: e.winner,
+    };
+  }
+
+  const PROOF_FIELDS = ["ballot_id", "leaf_index", "path"];
+  const MAX_PATH = 64; // an audit path or a consistency proof of a tree of up to 2^64 leaves
+  const MAX_WITNESSED = 100;
+  const isPath = (v) => isHexList(v) && v.length <= MAX_PATH;
+
+  // Every way a bundle departs from its one form; an empty list when it has it.
+  function bundleProblems(b) {
+    const problems = [];
+    const object = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+    const fields = (v, names, where) => {
+      if (!object(v)) {
+        problems.push(`${where} is not an object`);
+        return false;
+      }
+      const extra = Object.keys(v).filter((k) => !names.includes(k));
+      const missing = names.filter((k) => !(k in v));
+      if (extra.length) problems.push(`${where}: unknown field${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`);
+      if (missing.length) problems.push(`${where}: missing ${missing.join(", ")}`);
+      return !extra.length && !missing.length;
+    };
+    const proof = (v, where) => {
+      if (!fields(v, PROOF_FIELDS, where)) return;
+      if (typeof v.ballot_id !== "string" || !UUID.test(v.ballot_id)) problems.push(`${where}.ballot_id is not a lowercase ballot id`);
+      if (!isCount(v.leaf_index)) problems.push(`${where}.leaf_index is not a JSON integer >= 0`);
+      if (!isPath(v.path)) problems.push(`${where}.path is not a list of at most ${MAX_PATH} hashes (64 lowercase hex digits)`);
+    };
+    const top = ["bundle", "lottery", "date", "log_key", "receipt", "checkpoint", "entries", "witnessed", "draw", "ballots", "winner"];
+    if (!fields(b, top, "the bundle")) return problems;
+    if (b.bundle !== BUNDLE) problems.push(`bundle ${show(b.bundle)}: must be "${BUNDLE}"`);
+    if (typeof b.lottery !== "string") problems.push("lottery is not text");
+    if (!isRealDate(b.date)) problems.push(`date ${show(b.date)} is not YYYY-MM-DD`);
+    if (typeof b.log_key !== "string") problems.push("log_key is not text");
+    if (b.receipt !== null && typeof b.receipt !== "string") problems.push("receipt is neither null nor text");
+    if (typeof b.checkpoint !== "string") problems.push("checkpoint is not text");
+    if (fields(b.entries, ["policy", "close", "draw"], "entries")) {
+      for (const kind of ["policy", "close", "draw"]) {
+        const entry = b.entries[kind];
+        if (entry === null && kind === "draw") continue;
+        if (!fields(entry, ["index", "text", "path"], `entries.${kind}`)) continue;
+        if (!isCount(entry.index)) problems.push(`entries.${kind}.index is not a JSON integer >= 0`);
+        if (typeof entry.text !== "string") problems.push(`entries.${kind}.text is not text`);
+        if (!isPath(entry.path)) problems.push(`entries.${kind}.path is not a list of at most ${MAX_PATH} hashes (64 lowercase hex digits)`);
+      }
+      if ((b.entries.draw === null) !== (b.draw === null)) problems.push("draw and entries.draw go together (both null before the draw)");
+    }
+    if (!Array.isArray(b.witnessed) || b.witnessed.length > MAX_WITNESSED) problems.push(`witnessed is not a list of at most ${MAX_WITNESSED} checkpoints`);
+    else {
+      b.witnessed.forEach((w, i) => {
+        if (!fields(w, ["checkpoint", "consistency"], `witnessed[${i}]`)) return;
+        if (typeof w.checkpoint !== "string") problems.push(`witnessed[${i}].checkpoint is not text`);
+        if (!isPath(w.consistency)) problems.push(`witnessed[${i}].consistency is not a list of at most ${MAX_PATH} hashes (64 lowercase hex digits)`);
+      });
+    }
+    if (b.draw !== null && !object(b.draw)) problems.push("draw is neither null nor an object");
+    if (!Array.isArray(b.ballots) || !b.ballots.length) problems.push("ballots is not a list of at least one ballot");
+    else {
+      b.ballots.forEach((item, i) => {
+        const where = `ballots[${i}]`;
+        if (object(item) && "absent" in item) {
+          if (!fields(item, ["ballot_id", "absent"], where)) return;
+          if (typeof item.ballot_id !== "string" || !UUID.test(item.ballot_id)) problems.push(`${where}.ballot_id is not a lowercase ballot id`);
+          if (!fields(item.absent, ["left", "right"], `${where}.absent`)) return;
+          for (const side of ["left", "right"]) if (item.absent[side] !== null) proof(item.absent[side], `${where}.absent.${side}`);
+        } else proof(item, where);
+      });
+    }
+    if (b.winner !== null) proof(b.winner, "winner");
+    return problems;
+  }
+
+  // A bundle, checked with no network (docs/draw-rules.md, 7, "Checking a bundle offline").
+  async function checkBundle(ctx, text, report) {
+    let bundle;
+    try {
+      bundle = parseJSON(text);
+    } catch (error) {
+      report.fail("the bundle is in its one form", `it is not JSON: ${error.message}`);
+      throw new Unusable("the bundle cannot be read");
+    }
+    const problems = bundleProblems(bundle);
+    report.check("the bundle is in its one form", !problems.length, problems.length ? problems.slice(0, 6).join("; ") : `${BUNDLE} of ${bundle.date}, read from ${bundle.lottery}`);
+    if (problems.length) throw new Unusable("the bundle cannot be checked as it is");
+    const date = bundle.date;
+    const keys = await ctx.keys(report);
+
+    // The checkpoint, and the day's entries in it.
+    let checkpoint;
+    try {
+      checkpoint = parseCheckpoint(bundle.checkpoint);
+    } catch (error) {
+      report.fail("the bundle's checkpoint is signed by the lottery's key", error.message);
+      throw new Unusable("the bundle's checkpoint cannot be read");
+    }
+    const signed = await checkpointSignedBy(checkpoint, keys.log);
+    report.check("the bundle's checkpoint is signed by the lottery's key", signed === "signed", signed === "signed" ? `${checkpoint.origin}, ${checkpoint.size} entries` : `not by the key you pinned, ${keys.log.name} (key id ${hexOf(keys.log.id)})`);
+    if (signed !== "signed") throw new Unusable("the bundle's record is not signed by the key you pinned");
+    const found = {};
+    for (const kind of ["policy", "close", "draw"]) {
+      const item = bundle.entries[kind];
+      if (item === null) continue;
+      let parsed;
+      try {
+        parsed = parseEntry(item.text);
+      } catch (error) {
+        report.fail(`the ${kind} is in the public record`, error.message);
+        throw new Unusable(`the bundle's ${kind} entry cannot be read`);
+      }
+      const leaf = await sha256(concat([Uint8Array.of(0), utf8.encode(item.text)]));
+      const root = await pathRoot(leaf, item.index, checkpoint.size, item.path.map(bytesOfHex));
+      const hash = await entryHash(item.text);
+      const reason =
+        parsed.kind !== kind
+          ? `it is a ${parsed.kind} entry`
+          : parsed.fields.date !== date
+            ? `it is ${parsed.fields.date}'s`
+            : root === null || !sameBytes(root, checkpoint.root)
+              ? `its path from index ${item.index} does not lead to the checkpoint's root`
+              : null;
+      report.check(`the ${kind} is in the public record`, reason === null, reason ?? `entry ${item.index}, SHA-256 ${hash}`);
+      if (reason !== null) throw new Unusable(`the bundle's ${kind} entry is not the day's, in the checkpoint`);
+      found[kind] = { index: item.index, hash, text: item.text, ...parsed.fields };
+    }
+    const { policy, close, draw: drawEntry } = found;
+    const links = [];
+    if (close.policy !== policy.hash || !(close.index > policy.index)) links.push("the close does not follow the day's policy");
+    if (drawEntry && (drawEntry.policy !== policy.hash || drawEntry.close !== close.hash || !(drawEntry.index > close.index))) links.push("the draw does not follow the day's policy and close");
+    report.check("the entries follow each other", !links.length, links.length ? links.join("; ") : "the close names the policy, the draw the policy and the close, in this order");
+    if (links.length) throw new Unusable("the bundle's entries are not one day's");
+    const record = { start: null, size: checkpoint.size, origin: checkpoint.origin, policy, close, draw: drawEntry, demo: policy.demo === "yes", drawsByHash: new Map(), keys };
+    if (record.demo) report.info("a demo install: its delay is fine for trying it out, too short for a real lottery", "the day's policy says demo yes: its delay is not held to the floor, nor the witnesses' times to its close");
+
+    // The witnessed checkpoints: the lottery's, consistent with the bundle's checkpoint.
+    checkCloseBound(record, report);
+    const witnessed = [];
+    const bad = [];
+    for (const item of bundle.witnessed) {
+      let older;
+      try {
+        older = parseCheckpoint(item.checkpoint);
+      } catch (error) {
+        bad.push(error.message);
+        continue;
+      }
+      if ((await checkpointSignedBy(older, keys.log)) !== "signed") bad.push(`the checkpoint of size ${older.size} is not signed by the lottery's key`);
+      else if (!(await consistent(older.size, checkpoint.size, older.root, checkpoint.root, item.consistency.map(bytesOfHex)))) bad.push(`the checkpoint of size ${older.size} is not consistent with the bundle's checkpoint of size ${checkpoint.size}`);
+      else witnessed.push(older);
+    }
+    report.check("the witnessed checkpoints are the lottery's, consistent with its checkpoint", !bad.length, bad.length ? bad.join("; ") : `${witnessed.length} checkpoint${witnessed.length === 1 ? "" : "s"}`);
+    if (!keys.witnesses.length) report.skip("the witnesses' times", NO_WITNESS.replace("are kept", "were given"));
+    else {
+      witnessed.sort((a, b) => a.size - b.size);
+      const first = new Map();
+      for (const witness of keys.witnesses) {
+        const times = { policy: null, close: null };
+        for (const older of witnessed) {
+          const time = await cosignedAt(older, witness);
+          if (time === null) continue;
+          if (times.policy === null && older.size > policy.index) times.policy = { size: older.size, time };
+          if (times.close === null && older.size > close.index) times.close = { size: older.size, time };
+        }
+        first.set(witness.name, times);
+      }
+      judgeWitnesses(record, keys.witnesses, first, report);
+    }
+
+    // The draw: the record's, and the rule's.
+    const tree = { count: Number(close.ballot_count), root: close.merkle_root };
+    let index = null;
+    const draw = bundle.draw;
+    if (draw === null) report.info("not drawn yet", "the bundle holds the day's policy and close, not its draw");
+    else {
+      const drawProblemsFound = drawProblems(draw, date);
+      report.check("the published values are in canonical form", !drawProblemsFound.length, drawProblemsFound.length ? drawProblemsFound.join("; ") : `rule ${draw.rule}, ${draw.ballot_count} ballots`);
+      if (drawProblemsFound.length) throw new Unusable("the bundle's draw cannot be checked as it is");
+      checkAgainstRecord(draw, record, report);
+      index = await ruleIndex(ctx, draw, report, record);
+      if (index !== null) report.check("the winning index", index === draw.winning_index, `the ${draw.rule} rule gives ${index}`);
+      await checkBeacon(draw, report);
+      report.check("the record hash", drawEntry.hash === draw.record_hash, `SHA-256 of the day's draw entry: ${drawEntry.hash}`);
+      const winner = bundle.winner;
+      const name = "the winning ballot sits at the winning index";
+      if (draw.winning_ballot_id === null) report.check(name, winner === null, winner === null ? "the day has no winner" : "the bundle holds a winner's proof for a day without one");
+      else if (winner === null) report.fail(name, "the bundle holds no proof of the winner");
       else {
-        const at = await provenIndex(draw, draw.winning_ballot_id, report);
-        report.check("the winning ballot sits at the winning index", at === index, `its proof puts it at index ${at}`);
+        const root = await provenRoot(winner.ballot_id, winner.leaf_index, winner.path, tree);
+        const ok = winner.ballot_id === draw.winning_ballot_id && winner.leaf_index === index && root === tree.root;
+        report.check(name, ok, ok ? `its proof puts ${winner.ballot_id} at index ${winner.leaf_index}` : `the proof of ${winner.ballot_id} from index ${winner.leaf_index} does not lead the winner to the Merkle root at the winning index ${index}`);
       }
     }
-    await checkChain(draw, report, record);
+
+    // The receipt, and each ballot.
+    let receipted = [];
+    if (bundle.receipt !== null) {
+      const receipt = readReceipt(bundle.receipt, report);
+      await checkReceiptNote(receipt, keys, date, policy, instantSeconds(policy.closes_at), report);
+      receipted = receipt.ballots;
+      const shown = new Set(bundle.ballots.map((b) => b.ballot_id));
+      const missing = receipted.filter((id) => !shown.has(id));
+      if (missing.length) report.fail("the bundle shows every ballot of the receipt", `it shows ${missing.join(", ")} neither in nor out of the close`);
+    }
+    for (const item of bundle.ballots) {
+      const id = item.ballot_id;
+      const name = `ballot ${id} is in the draw`;
+      if (!("absent" in item)) {
+        const root = await provenRoot(id, item.leaf_index, item.path, tree);
+        report.check(name, root === tree.root, root === tree.root ? `its path leads to the Merkle root of the ${tree.count} ballots closed, from index ${item.leaf_index}` : `its path from index ${item.leaf_index} does not lead to the close's Merkle root`);
+        continue;
+      }
+      const sides = {};
+      let broken = null;
+      for (const side of ["left", "right"]) {
+        const near = item.absent[side];
+        sides[side] = near;
+        if (near && (await provenRoot(near.ballot_id, near.leaf_index, near.path, tree)) !== tree.root) broken = `the path of its neighbour ${near.ballot_id} does not lead to the close's Merkle root`;
+      }
+      const reason = broken === null ? omissionHolds(id, sides.left, sides.right, tree.count) : null;
+      if (reason === null) report.fail(name, `the bundle shows it neither in nor out of the close: ${broken ?? "its neighbours do not sit next to each other"}`);
+      else if (receipted.includes(id)) report.fail(name, `proof of omission: ${reason}. The lottery signed a receipt for a ballot its close left out`);
+      else report.fail(name, `proof of omission: ${reason}`);
+    }
+    report.info("what a bundle cannot show", "that the record holds no second policy, close or draw for the day: the check online reads every entry");
   }
 
   // --- What the person sees -----------------------------------------------------------------
@@ -1232,6 +1999,7 @@
       this.section = section;
       this.passed = 0;
       this.failed = 0;
+      this.closed = false;
       this.list.replaceChildren();
       this.outcome.textContent = "";
       this.outcome.className = "outcome";
@@ -1240,6 +2008,7 @@
     }
 
     add(kind, mark, name, reason) {
+      if (this.closed) return; // a check stopped: what it still does is not shown
       const item = document.createElement("li");
       item.className = kind;
       item.dataset.check = name;
@@ -1267,11 +2036,13 @@
     }
 
     pass(name, reason) {
+      if (this.closed) return;
       this.passed += 1;
       this.add("pass", "✓", name, reason);
     }
 
     fail(name, reason) {
+      if (this.closed) return;
       this.failed += 1;
       this.add("fail", "✗", name, reason);
     }
@@ -1289,46 +2060,150 @@
       this.add("warn", "!", name, reason);
     }
 
-    finish(seconds) {
-      const ok = this.failed === 0 && this.passed > 0;
+    // ``stopped``: why the check could not go on (a deadline, or Stop), else null.
+    finish(seconds, stopped) {
+      const ok = !stopped && this.failed === 0 && this.passed > 0;
       this.outcome.dataset.outcome = ok ? "pass" : "fail";
       this.outcome.classList.add(ok ? "pass" : "fail");
+      const before = this.failed - 1;
       this.outcome.textContent = ok
         ? `All ${this.passed} checks passed (${seconds.toFixed(1)} s).`
-        : `${this.failed} check${this.failed === 1 ? "" : "s"} failed: do not trust this draw as published.`;
+        : stopped
+          ? `The check could not go on: ${stopped}.${before > 0 ? ` ${before} check${before === 1 ? "" : "s"} had failed before.` : ""}`
+          : `${this.failed} check${this.failed === 1 ? "" : "s"} failed: do not trust this draw as published.`;
       this.section.dataset.seconds = seconds.toFixed(3);
       this.section.dataset.state = "done";
+      this.closed = true;
     }
   }
 
-  async function run(section, button, task) {
+  // The checks running now; Stop ends them all at once.
+  const active = new Set();
+
+  function stopButtonsEnabled() {
+    for (const button of document.querySelectorAll("[data-action=stop]")) button.disabled = active.size === 0;
+  }
+
+  // Runs ``task(report, run)`` in ``section`` under the page's deadlines; what the task returned.
+  async function start(section, button, task) {
+    const run = new Run(limitsOf(document.body));
     const report = new Report(section);
     const started = performance.now();
+    const row = section.querySelector(".bundle-row");
+    if (row) row.hidden = true;
     if (button) button.disabled = true;
+    active.add(run);
+    stopButtonsEnabled();
+    const ended = new Promise((_, reject) => run.signal.addEventListener("abort", () => reject(run.signal.reason), { once: true }));
+    ended.catch(() => {});
+    let stopped = null;
+    let result;
     try {
-      if (!window.crypto || !crypto.subtle) throw new Unusable("this page needs a secure context (HTTPS or localhost) for Web Crypto");
-      await task(report);
+      if (!window.crypto || !crypto.subtle) throw new Unusable("this page needs a secure context (HTTPS, localhost or a file on disk) for Web Crypto");
+      const work = task(report, run);
+      work.catch(() => {}); // when Stop or a deadline wins the race, the rest is not shown
+      result = await Promise.race([work, ended]);
     } catch (error) {
       if (!(error instanceof Unusable)) console.warn("verifier stopped", error);
+      if (error instanceof Stopped) stopped = error.message;
       report.fail("the check could not go on", error.message);
     } finally {
+      active.delete(run);
+      stopButtonsEnabled();
+      run.end();
       if (button) button.disabled = false;
-      report.finish((performance.now() - started) / 1000);
+      report.finish((performance.now() - started) / 1000, stopped);
     }
+    return result;
+  }
+
+  function stopAll() {
+    for (const run of [...active]) run.stop("stopped by you");
   }
 
   function dayProgress(section) {
     const row = section.querySelector(".progress-row");
+    if (!row) return null;
     const bar = row.querySelector("progress");
     const text = row.querySelector(".progress-text");
     row.hidden = false;
     bar.value = 0;
+    bar.removeAttribute("max");
     text.textContent = "";
-    return (done, total) => {
+    const update = (done, total) => {
       bar.max = Math.max(total, 1);
       bar.value = total ? done : 1;
       text.textContent = `${done.toLocaleString("en")} of ${total.toLocaleString("en")} ballots`;
     };
+    update.waiting = (seconds) => {
+      text.textContent = `waiting ${seconds} s, as the server asks (HTTP 429)`;
+    };
+    return update;
+  }
+
+  // One check's context: where it reads, what it accepts, and what it read (for a bundle).
+  // ``base``: "" on the lottery's pages, the typed address on the standalone page, null for
+  // a bundle (no network). ``pinned``: the keys typed by the person, else null (kept keys).
+  function newContext(run, { base, lottery, pinned, minDelay, commitment, progress }) {
+    const ctx = {
+      base,
+      lottery,
+      pinned,
+      minDelay,
+      commitment,
+      reader: base === null ? OFFLINE : makeReader(base, run),
+      progress: (done, total) => {
+        run.check();
+        if (progress) progress(done, total);
+      },
+      evidence: { record: null, checkpoint: null, entries: [], leaves: [], logKey: null, witnessed: new Map(), drawText: null, proofs: new Map(), ballots: [], winner: null, receipt: null },
+    };
+    let keys = null;
+    ctx.keys = (report) => {
+      if (keys === null) keys = pinned ? Promise.resolve(pinnedKeys(ctx, report)) : keptKeys(ctx, report);
+      return keys;
+    };
+    ctx.seenBefore = () => (pinned ? (base ? (keptFor(base) || {}).seen : null) : (stored() || {}).seen);
+    run.onWait = (seconds) => {
+      if (progress && progress.waiting) progress.waiting(seconds);
+    };
+    return ctx;
+  }
+
+  function download(text, name) {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    link.download = name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  }
+
+  // After a ballot or receipt check: "Save proof bundle", when the check read enough for one.
+  function offerBundle(section, ctx, date) {
+    const row = section.querySelector(".bundle-row");
+    if (!row) return;
+    const ready = ctx.evidence.record !== null && ctx.evidence.drawText !== null && ctx.evidence.ballots.length > 0;
+    row.hidden = !ready;
+    const button = row.querySelector("[data-action=save-bundle]");
+    button.onclick = async () => {
+      const bundle = await bundleOf(ctx, date);
+      if (bundle) download(`${JSON.stringify(bundle, null, 2)}\n`, `lottery-bundle-${date}-${bundle.ballots[0].ballot_id.slice(0, 8)}.json`);
+    };
+  }
+
+  // A field's message, tied to it (aria-describedby) with its help; "" clears it.
+  function fieldError(input, message) {
+    const error = document.getElementById(`${input.id}-error`);
+    const help = document.getElementById(`${input.id}-help`);
+    if (error) {
+      error.hidden = !message;
+      error.textContent = message;
+    }
+    input.setAttribute("aria-invalid", String(Boolean(message)));
+    input.setAttribute("aria-describedby", [message && error ? error.id : null, help ? help.id : null].filter(Boolean).join(" "));
   }
 
   // The page's "Lowest delay to accept" (verify_draw.py --min-delay), or the default where the
@@ -1336,11 +2211,8 @@
   function minDelay() {
     const input = document.getElementById("min-delay");
     if (!input) return DEFAULT_MIN_DELAY;
-    const error = document.getElementById("min-delay-error");
     const value = parseDelay(input.value);
-    error.hidden = value !== null;
-    error.textContent = value === null ? "Enter a number of squarings, e.g. 2^27 or 134217728." : "";
-    input.setAttribute("aria-invalid", String(value === null));
+    fieldError(input, value === null ? "Enter a number of squarings, e.g. 2^27 or 134217728." : "");
     if (value === null) input.focus();
     return value;
   }
@@ -1352,45 +2224,241 @@
     return input ? input.value.trim().toLowerCase() : "";
   }
 
-  function setUp() {
+  // --- The lottery's own pages ----------------------------------------------------------------
+
+  // The lowest delay the person typed is kept in this browser (a link cannot set it).
+  function keepFloor() {
+    const input = document.getElementById("min-delay");
+    if (input && parseDelay(input.value) !== null) writeStore(FLOOR_STORE, { floor: input.value.trim(), on: today() });
+  }
+
+  function setUpServed() {
+    const input = document.getElementById("min-delay");
+    const kept = readStore(FLOOR_STORE);
+    if (input && kept && typeof kept.floor === "string" && parseDelay(kept.floor) !== null) {
+      input.value = kept.floor;
+      const note = document.getElementById("min-delay-kept");
+      if (note) {
+        note.textContent = `${kept.floor} is the one you typed last${kept.on ? ` (${kept.on})` : ""}, kept in this browser.`;
+        note.hidden = false;
+      }
+    }
+    const servedContext = (run, section) =>
+      newContext(run, { base: "", lottery: window.location.origin, pinned: null, minDelay: minDelay(), commitment: commitmentSeen(), progress: dayProgress(section) });
+    for (const button of document.querySelectorAll("[data-action=stop]")) button.addEventListener("click", stopAll);
+    stopButtonsEnabled();
     for (const button of document.querySelectorAll("[data-action=verify-day]")) {
       const section = button.closest(".verifier");
       button.addEventListener("click", () => {
-        const floor = minDelay();
-        if (floor !== null) run(section, button, (report) => verifyDay(section.dataset.date, report, dayProgress(section), floor));
+        if (minDelay() === null) return;
+        keepFloor();
+        start(section, button, (report, run) => verifyDay(servedContext(run, section), section.dataset.date, report));
       });
     }
+    const checkBallot = async (section, button, id) => {
+      if (minDelay() === null) return;
+      keepFloor();
+      let ctx = null;
+      await start(section, button, (report, run) => {
+        ctx = servedContext(run, section);
+        return verifyBallots(ctx, section.dataset.date, [id], null, report);
+      });
+      if (ctx) offerBundle(section, ctx, section.dataset.date);
+    };
     for (const form of document.querySelectorAll("form[data-action=verify-ballot]")) {
       const section = form.closest(".verifier");
       const input = form.querySelector("input");
-      const error = form.querySelector(".error");
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         const id = input.value.trim().toLowerCase();
         const valid = UUID.test(id);
-        error.hidden = valid;
-        error.textContent = valid ? "" : "Enter a ballot id: 36 characters like 0b6e2c1a-5f1d-4c3e-9a7b-2d4e6f8a0c1e.";
-        input.setAttribute("aria-invalid", String(!valid));
-        input.setAttribute("aria-describedby", valid ? "ballot-id-help" : "ballot-id-error ballot-id-help");
+        fieldError(input, valid ? "" : "Enter a ballot id: 36 characters like 0b6e2c1a-5f1d-4c3e-9a7b-2d4e6f8a0c1e.");
         if (!valid) {
           input.focus();
           return;
         }
-        const floor = minDelay();
-        if (floor !== null) run(section, form.querySelector("button"), (report) => verifyBallot(section.dataset.date, id, report, floor));
+        checkBallot(section, form.querySelector("button[type=submit]"), id);
       });
-      // A link with ?ballot=ID (the winner's email) checks that ballot at once.
+      // A link with ?ballot=ID (the winner's email) names the ballot to check, and checks it.
       if (input.value) form.requestSubmit();
     }
     for (const section of document.querySelectorAll("[data-autostart=ballot]")) {
       const button = section.querySelector("[data-action=verify-this-ballot]");
-      const go = () => {
-        const floor = minDelay();
-        if (floor !== null) run(section, button, (report) => verifyBallot(section.dataset.date, section.dataset.ballot, report, floor));
-      };
+      const go = () => checkBallot(section, button, section.dataset.ballot);
       button.addEventListener("click", go);
       go();
     }
+  }
+
+  // --- The standalone page ---------------------------------------------------------------------
+
+  // The lottery's address as typed: its origin and path, without a trailing slash; else null.
+  function lotteryBase(text) {
+    let url;
+    try {
+      url = new URL(String(text).trim());
+    } catch {
+      return null;
+    }
+    if (!["http:", "https:"].includes(url.protocol) || url.username || url.password || url.search || url.hash) return null;
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  }
+
+  // A signed note as pasted or read from a file: line ends as a note has them.
+  function noteText(text) {
+    const trimmed = String(text).replace(/\r\n?/g, "\n").replace(/^\s+|\s+$/g, "");
+    return trimmed ? `${trimmed}\n` : null;
+  }
+
+  function setUpStandalone(form) {
+    const $ = (id) => document.getElementById(id);
+    const field = {
+      lottery: $("lottery"),
+      day: $("day"),
+      logKey: $("log-key"),
+      witnesses: $("witness-keys"),
+      floor: $("min-delay"),
+      commitment: $("seed-commitment"),
+      ballot: $("ballot-id"),
+      receipt: $("receipt"),
+      receiptFile: $("receipt-file"),
+      bundleFile: $("bundle-file"),
+    };
+    const results = $("results");
+    const bundleResults = $("bundle-results");
+    const keptNote = $("kept");
+    const defaultFloor = field.floor.value;
+    let filled = { log: null, witnesses: null, floor: null }; // what was filled in from storage
+
+    // What this browser kept for the address typed: filled in, and said.
+    const showKept = () => {
+      const base = lotteryBase(field.lottery.value);
+      const kept = base ? keptFor(base) : null;
+      const unchanged = (input, value) => input.value.trim() === "" || input.value === value;
+      if (!kept || typeof kept.log !== "string") {
+        if (filled.log !== null && field.logKey.value === filled.log) field.logKey.value = "";
+        if (filled.witnesses !== null && field.witnesses.value === filled.witnesses) field.witnesses.value = "";
+        if (filled.floor !== null && field.floor.value === filled.floor) field.floor.value = defaultFloor;
+        filled = { log: null, witnesses: null, floor: null };
+        keptNote.hidden = true;
+        return;
+      }
+      const witnesses = Array.isArray(kept.witnesses) ? kept.witnesses.join("\n") : "";
+      if (unchanged(field.logKey, filled.log)) field.logKey.value = filled.log = kept.log;
+      if (unchanged(field.witnesses, filled.witnesses)) field.witnesses.value = filled.witnesses = witnesses;
+      if (typeof kept.floor === "string" && (field.floor.value === defaultFloor || field.floor.value === filled.floor)) field.floor.value = filled.floor = kept.floor;
+      const count = kept.witnesses ? kept.witnesses.length : 0;
+      keptNote.textContent = `Kept in this browser for ${base}${kept.kept_on ? ` since ${kept.kept_on}` : ""}: the lottery's key, ${count} witness key${count === 1 ? "" : "s"} and the lowest delay ${kept.floor || defaultFloor}, filled in below. Change them to pin others.`;
+      keptNote.hidden = false;
+    };
+    field.lottery.addEventListener("input", showKept);
+    field.lottery.addEventListener("change", showKept);
+
+    field.receiptFile.addEventListener("change", async () => {
+      const file = field.receiptFile.files[0];
+      if (file) field.receipt.value = await file.text();
+    });
+
+    for (const button of document.querySelectorAll("[data-action=stop]")) button.addEventListener("click", stopAll);
+    stopButtonsEnabled();
+
+    // The keys, the floor and the commitment as typed; errors are pushed as [input, message].
+    async function typed(errors) {
+      let log = null;
+      const witnesses = [];
+      const logText = field.logKey.value.trim();
+      if (!logText) errors.push([field.logKey, "Enter the lottery's log key, learned from someone other than the lottery: name+keyid+base64."]);
+      else {
+        try {
+          log = await parseVkey(logText, KEY_ED25519);
+        } catch (error) {
+          errors.push([field.logKey, `This is not a log key: ${error.message}.`]);
+        }
+      }
+      for (const line of field.witnesses.value.split("\n").map((s) => s.trim()).filter(Boolean)) {
+        try {
+          witnesses.push(await parseVkey(line, KEY_COSIGNATURE));
+        } catch (error) {
+          errors.push([field.witnesses, `This is not a witness key: ${error.message}.`]);
+          break;
+        }
+      }
+      if (new Set(witnesses.map((w) => w.name)).size !== witnesses.length) errors.push([field.witnesses, "Two keys name the same witness: give each witness once."]);
+      const floor = parseDelay(field.floor.value);
+      if (floor === null) errors.push([field.floor, "Enter a number of squarings, e.g. 2^27 or 134217728."]);
+      const commitment = field.commitment.value.trim().toLowerCase();
+      if (commitment && !HEX64.test(commitment)) errors.push([field.commitment, "Enter the seed commitment as 64 hex digits, or leave it empty."]);
+      return { pinned: { log, witnesses }, floor, commitment };
+    }
+
+    function shown(errors, inputs) {
+      for (const input of inputs) fieldError(input, "");
+      for (const [input, message] of [...errors].reverse()) fieldError(input, message);
+      if (errors.length) errors[0][0].focus();
+      return errors.length === 0;
+    }
+
+    let last = null; // the last check of a ballot or receipt: {ctx, date}
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const errors = [];
+      const base = lotteryBase(field.lottery.value);
+      if (!base) errors.push([field.lottery, "Enter the lottery's address, e.g. https://lottery.example."]);
+      const receiptText = noteText(field.receipt.value);
+      let receipt = null;
+      if (receiptText) {
+        try {
+          receipt = parseReceipt(receiptText);
+        } catch (error) {
+          errors.push([field.receipt, `This is not a receipt: ${error.message}.`]);
+        }
+      }
+      if (!field.day.value && receipt) field.day.value = receipt.date;
+      const date = field.day.value.trim();
+      if (!isRealDate(date)) errors.push([field.day, "Enter the day to check."]);
+      const { pinned, floor, commitment } = await typed(errors);
+      const ballot = field.ballot.value.trim().toLowerCase();
+      if (ballot && !UUID.test(ballot)) errors.push([field.ballot, "Enter a ballot id: 36 characters like 0b6e2c1a-5f1d-4c3e-9a7b-2d4e6f8a0c1e, or leave it empty."]);
+      const inputs = [field.lottery, field.day, field.logKey, field.witnesses, field.floor, field.commitment, field.ballot, field.receipt];
+      errors.sort((a, b) => inputs.indexOf(a[0]) - inputs.indexOf(b[0]));
+      if (!shown(errors, inputs)) return;
+
+      const before = keptFor(base);
+      const changed = before && typeof before.log === "string" && before.log !== pinned.log.vkey ? before : null;
+      keepFor(base, { log: pinned.log.vkey, witnesses: pinned.witnesses.map((w) => w.vkey), floor: field.floor.value.trim(), kept_on: (before && !changed && before.kept_on) || today() });
+      showKept();
+      let ctx = null;
+      const ballotCheck = Boolean(ballot || receiptText);
+      await start(results, $("verify"), (report, run) => {
+        ctx = newContext(run, { base, lottery: base, pinned, minDelay: floor, commitment, progress: dayProgress(results) });
+        report.info("the lottery checked", `${base}: only this address is read, with the keys you typed`);
+        if (changed) report.warn("the lottery's key is not the one kept for this address", `this browser kept ${changed.log}${changed.kept_on ? ` on ${changed.kept_on}` : ""}; you typed another, kept from now on. Make sure you learned it from someone other than the lottery`);
+        return ballotCheck ? verifyBallots(ctx, date, ballot ? [ballot] : [], receiptText, report) : verifyDay(ctx, date, report);
+      });
+      last = ballotCheck && ctx ? { ctx, date } : null;
+      if (last) offerBundle(results, ctx, date);
+    });
+
+    $("check-bundle").addEventListener("click", async () => {
+      const errors = [];
+      const { pinned, floor, commitment } = await typed(errors);
+      const file = field.bundleFile.files[0];
+      if (!file) errors.push([field.bundleFile, "Choose a proof bundle (a .json file)."]);
+      const inputs = [field.logKey, field.witnesses, field.floor, field.commitment, field.bundleFile];
+      errors.sort((a, b) => inputs.indexOf(a[0]) - inputs.indexOf(b[0]));
+      if (!shown(errors, inputs)) return;
+      const text = await file.text();
+      await start(bundleResults, $("check-bundle"), (report, run) => {
+        const ctx = newContext(run, { base: null, lottery: null, pinned, minDelay: floor, commitment, progress: null });
+        return checkBundle(ctx, text, report);
+      });
+    });
+  }
+
+  function setUp() {
+    const form = document.getElementById("standalone");
+    if (form) setUpStandalone(form);
+    else setUpServed();
   }
 
   // The pure parts, for tests without a browser (tests/pages/test_verify_js_in_node.py).
@@ -1400,10 +2468,21 @@
     ed25519Verify,
     parseVkey,
     parseCheckpoint,
+    parseReceipt,
     checkpointSignedBy,
     cosignedAt,
     parseEntry,
+    parseJSON,
+    utf8Text,
     recordRoot,
+    auditPath: async (leaves, m) => auditPath(leaves, m),
+    consistencyProof,
+    consistent,
+    omissionHolds,
+    bundleProblems,
+    dayClose,
+    drawProblems,
+    lotteryBase,
     hexOf,
     base64Of,
   });
