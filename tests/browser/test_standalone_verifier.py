@@ -242,9 +242,10 @@ def test_a_receipted_ballot_left_out_of_the_close_is_proven_absent(
     assert code == 1, output
     receipt_file = tmp_path / "receipt.txt"
     receipt_file.write_text(receipt)
-    assert (
-        cli(live_server.url, day, "--receipt", str(receipt_file), "--log-key", log_key()) == "fail"
-    )
+    saved = ("--save-bundle", str(tmp_path / "by-the-script.json"))  # not in the checkout
+    receipt_args = ("--receipt", str(receipt_file), "--log-key", log_key(), *saved)
+    assert cli(live_server.url, day, *receipt_args) == "fail"
+    assert (tmp_path / "by-the-script.json").exists()
 
 
 # --- Issue 23's findings, replayed ------------------------------------------------------------
