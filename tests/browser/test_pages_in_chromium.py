@@ -66,6 +66,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
 
     # Register: a mistake first, shown next to its field, and nothing created.
     page.get_by_role("link", name="Register").first.click()
+    page.wait_for_url("**/register")  # a click starts the navigation; the title comes after
     assert page.title() == "Register · Daily Lottery"
     page.get_by_label("Username").fill("walker")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -93,6 +94,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
 
     # Two ballots for today, one for tomorrow.
     page.get_by_role("link", name="Play").click()
+    page.wait_for_url("**/play")
     assert page.title() == "Submit ballots · Daily Lottery"
     page.get_by_label("Lottery day").select_option(today.isoformat())
     page.get_by_label("How many ballots").fill("0")
@@ -163,6 +165,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
 
     # The result, verified in the browser.
     page.get_by_role("link", name=f"The result of {today:%-d %b %Y}").click()
+    page.wait_for_url(f"**/results/{today}")
     assert page.title() == f"Result of {today:%-d %b %Y} · Daily Lottery"
     outcome, checks = verify_day(page, min_delay=FLOOR)
     assert outcome == "pass", checks
