@@ -16,6 +16,10 @@ from tests.conftest import D, on, the_day_after
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
+def drawn(response) -> bool:
+    return response.status_code == 200 and response.json()["state"] == "drawn"
+
+
 def test_a_worker_runs_the_task_sent_through_the_broker(client, ballots_on):
     ids = ballots_on(D, 3)
     app.control.purge()  # nothing left over from an earlier run
@@ -27,12 +31,14 @@ def test_a_worker_runs_the_task_sent_through_the_broker(client, ballots_on):
         lottery_draw_closed_days.apply_async()
         deadline = time.monotonic() + 30
         response = client.get(f"/draws/{D}")
-        while response.status_code == 404 and time.monotonic() < deadline:
+        # 404 until the close commits, then "drawing" while the delay function runs.
+        while not drawn(response) and time.monotonic() < deadline:
             time.sleep(0.2)
             response = client.get(f"/draws/{D}")
 
     assert response.status_code == 200
     body = response.json()
+    assert body["state"] == "drawn"
     assert body["ballot_count"] == 3
     assert body["winning_ballot_id"] in ids
 
