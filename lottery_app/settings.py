@@ -84,10 +84,12 @@ MIDDLEWARE = [
     "lottery_app.middleware.CookieAuthenticationMiddleware",
     "lottery_app.middleware.CookieMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A page's database or cache down is an HTML 503 with Retry-After, DEBUG or not.
+    "lottery_app.views.PageErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "lottery_app.urls"
-CSRF_FAILURE_VIEW = "lottery_app.views.csrf_failure"  # JSON, as every other error
+CSRF_FAILURE_VIEW = "lottery_app.views.csrf_failure"  # a page for browsers, else JSON
 # Error reports (DEBUG's page, any report handler) mask *_URL settings too: they hold passwords.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "lottery_app.wsgi_edge.ExceptionReporterFilter"
 WSGI_APPLICATION = "lottery_app.wsgi.application"

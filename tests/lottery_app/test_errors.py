@@ -65,11 +65,12 @@ def test_malformed_json_is_a_400_with_a_detail(client):
 
 
 @pytest.mark.django_db
-def test_the_admins_csrf_failure_is_json(user):
+def test_the_admins_csrf_failure_is_a_page(user):
+    # A browser's path: the page in the site's layout (tests/pages/test_error_pages.py).
     client = Client(enforce_csrf_checks=True)
 
     response = client.post("/admin/login/", {"username": "alice", "password": "x"})
 
     assert response.status_code == 403
-    assert response["Content-Type"] == "application/json"
-    assert "CSRF" in response.json()["detail"]
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "<title>This form could not be sent · Daily Lottery</title>" in response.text
