@@ -5,8 +5,14 @@ from ninja.decorators import decorate_view
 from accounts import services
 from accounts.auth import user_auth
 from accounts.schemas import (
+    AcceptedOut,
     AccessOut,
-    ProfileIn,
+    AccountDeleteIn,
+    EmailChangeIn,
+    EmailConfirmIn,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
     ProfileOut,
     RefreshIn,
     RegisterIn,
@@ -33,7 +39,8 @@ token_router.add_decorator(no_store, mode="view")
 @rate_limited()
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     """Step 1 of signing in: create an account with a username and password (and, optionally, the
-    address winner emails go to). Anyone may call it.
+    address winner emails go to). Anyone may call it. An address given is mailed a link to
+    confirm it: winner emails and password reset links go to it only once it is confirmed.
 
     Usernames are compared case- and width-insensitively: `ALICE`, `alice` and its full-width
     spelling are one account. Errors: 409 if the name is taken; 422 for a password Django's
@@ -50,7 +57,8 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
 )
 @decorate_view(no_store)
 def me(request: AuthenticatedRequest) -> object:
-    """Your own account: id, username and email. Needs the Bearer access token.
+    """Your own account: id, username, email and whether it is confirmed. Needs the Bearer
+    access token.
 
     Errors: 401 without a valid access token, with a refresh token, with a pasted "Bearer "
     prefix, or when the account was deactivated; 503 (with `Retry-After`) while the database is
@@ -59,22 +67,182 @@ def me(request: AuthenticatedRequest) -> object:
     return request.auth  # user_auth has loaded the user and checked it is active
 
 
+_EMAIL_CHANGE_RESPONSES = {
+    200: ProfileOut,
+    202: ProfileOut,
+    **errors(*BODY_ERRORS, 401, 403, 429, 503),
+}
+
+
+def _email_change(request: AuthenticatedRequest, payload: EmailChangeIn) -> Status:
+    sent = services.user_email_change(user=request.auth, **payload.dict())
+    return Status(202 if sent else 200, request.auth)
+
+
+@router.put(
+    "/me/email",
+    auth=user_auth,
+    response=_EMAIL_CHANGE_RESPONSES,
+    summary="Change your email (needs your password)",
+)
+@decorate_view(no_store)
+@rate_limited()
+def me_email_change(request: AuthenticatedRequest, payload: EmailChangeIn) -> Status:
+    """Change the address winner emails and password reset links go to. Needs the Bearer
+    access token and your current password (a stolen access token alone cannot move the
+    account to another mailbox).
+
+    202: a link was mailed to the new address; it replaces the old one when the link is
+    opened (the page it opens, or `POST /accounts/email/confirm`), within
+    `PASSWORD_RESET_TIMEOUT` (3 days). Until then the profile shows the old address. 200:
+    nothing waits: `""` removed the address at once, or it is already your confirmed one.
+
+    Errors: 401 as for `GET /accounts/me`; 403 for a wrong password; 422 for an invalid
+    address, a missing field or an unknown one; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests
+    a minute from one address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on the
+    account; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a body that is not
+    `application/json`; 503 (with `Retry-After`) while the database or the mail server is
+    unavailable.
+    """
+    return _email_change(request, payload)
+
+
 @router.patch(
     "/me",
     auth=user_auth,
-    response={200: ProfileOut, **errors(*BODY_ERRORS, 401, 503)},
-    summary="Set your email",
+    response=_EMAIL_CHANGE_RESPONSES,
+    summary="Change your email (old spelling of PUT /accounts/me/email)",
+    deprecated=True,
 )
 @decorate_view(no_store)
-def me_update(request: AuthenticatedRequest, payload: ProfileIn) -> object:
-    """Set or change the address winner emails go to; `""` removes it. Needs the Bearer access
-    token.
+@rate_limited()
+def me_update(request: AuthenticatedRequest, payload: EmailChangeIn) -> Status:
+    """The same as `PUT /accounts/me/email`, kept for clients written before it: it too needs
+    your current password and confirms a new address by mail before using it.
 
-    Errors: 401 as for `GET /accounts/me`; 422 for an invalid address or an unknown field; 400
-    for malformed JSON, 413 for a body over 2.5 MB, 415 for a body that is not
+    Errors: 401 as for `GET /accounts/me`; 403 for a wrong password; 422 for an invalid
+    address, a missing field or an unknown one; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests
+    a minute from one address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on the
+    account; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a body that is not
+    `application/json`; 503 (with `Retry-After`) while the database or the mail server is
+    unavailable.
+    """
+    return _email_change(request, payload)
+
+
+@router.post(
+    "/email/confirm",
+    response={204: None, **errors(*BODY_ERRORS, 429, 503)},
+    summary="Confirm a new email address",
+)
+@rate_limited()
+def email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> Status:
+    """Make the address a confirmation link was mailed to the account's address. The token is
+    the link's last part (after `/account/email/`); it names the account, so anyone holding
+    the mail may call it, without signing in.
+
+    Errors: 400 for a link that is forged, expired (`PASSWORD_RESET_TIMEOUT`, 3 days) or
+    already used, and for malformed JSON; 422 for a missing or unknown field; 429 past
+    `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one address; 413 for a body over
+    2.5 MB, 415 for a body that is not `application/json`; 503 (with `Retry-After`) while the
+    database is unavailable.
+    """
+    services.email_confirm(token=payload.token)
+    return Status(204, None)
+
+
+@router.post(
+    "/me/password",
+    auth=user_auth,
+    response={204: None, **errors(*BODY_ERRORS, 401, 403, 429, 503)},
+    summary="Change your password",
+)
+@decorate_view(no_store)
+@rate_limited()
+def me_password_change(request: AuthenticatedRequest, payload: PasswordChangeIn) -> Status:
+    """Set a new password, giving the current one. Needs the Bearer access token. Every refresh
+    token of the account is blacklisted and every page session ends: sign in again with
+    `POST /token/pair` (access tokens already issued run out within `JWT_ACCESS_MINUTES`).
+
+    Errors: 401 as for `GET /accounts/me`; 403 for a wrong current password; 422 for a new
+    password Django's validators refuse (too short, too common, all digits, too like the
+    username), a missing field or an unknown one; 429 past `AUTH_RATE_LIMIT_PER_MINUTE`
+    requests a minute from one address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password
+    attempts on the account; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a
+    body that is not `application/json`; 503 (with `Retry-After`) while the database is
+    unavailable.
+    """
+    services.user_password_change(user=request.auth, **payload.dict())
+    return Status(204, None)
+
+
+@router.post(
+    "/password-reset",
+    response={202: AcceptedOut, **errors(*BODY_ERRORS, 429, 503)},
+    summary="Forgot your password: mail a reset link",
+)
+@rate_limited()
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status:
+    """Mail a link to set a new password to each account whose confirmed address this is.
+    Anyone may call it, and the answer is the same 202 whether or not such an account exists.
+    The link opens the page `/password-reset/{uid}/{token}`; a client can send its two parts
+    to `POST /accounts/password-reset/confirm`. It expires after `PASSWORD_RESET_TIMEOUT` (3
+    days) and works once.
+
+    Errors: 422 for an invalid address, a missing or an unknown field; 429 past
+    `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one client address, or 3 a minute
+    for one email address from anyone; 400 for malformed JSON, 413 for a body over 2.5 MB,
+    415 for a body that is not `application/json`; 503 (with `Retry-After`) while the
+    database is unavailable.
+    """
+    services.password_reset_request(email=payload.email)
+    detail = "If an account has this confirmed address, a link to reset its password was sent."
+    return Status(202, {"detail": detail})
+
+
+@router.post(
+    "/password-reset/confirm",
+    response={204: None, **errors(*BODY_ERRORS, 429, 503)},
+    summary="Set a new password from a reset link",
+)
+@rate_limited()
+def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn) -> Status:
+    """Set a new password with the two parts of a mailed reset link (`uid` and `token`: the
+    link ends `/password-reset/{uid}/{token}`). Anyone holding the link may call it. Every
+    refresh token of the account is blacklisted and every page session ends.
+
+    Errors: 400 for a link that is forged, expired (`PASSWORD_RESET_TIMEOUT`, 3 days) or
+    already used, and for malformed JSON; 422 for a new password Django's validators refuse,
+    a missing or an unknown field; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute
+    from one address; 413 for a body over 2.5 MB, 415 for a body that is not
     `application/json`; 503 (with `Retry-After`) while the database is unavailable.
     """
-    return services.user_email_set(user=request.auth, email=payload.email)
+    services.password_reset_confirm(**payload.dict())
+    return Status(204, None)
+
+
+@router.delete(
+    "/me",
+    auth=user_auth,
+    response={204: None, **errors(*BODY_ERRORS, 401, 403, 429, 503)},
+    summary="Delete your account (needs your password)",
+)
+@decorate_view(no_store)
+@rate_limited()
+def me_delete(request: AuthenticatedRequest, payload: AccountDeleteIn) -> Status:
+    """Delete your account, giving your password in the body. Needs the Bearer access token.
+    Your ballots stay in their days' draws (no accepted ballot ever leaves a draw) but no
+    longer name you: one that wins names no one, and no one is emailed.
+    Your refresh tokens are blacklisted and your Idempotency-Keys deleted.
+
+    Errors: 401 as for `GET /accounts/me`; 403 for a wrong password; 422 for a missing or an
+    unknown field; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one address or
+    `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on the account; 400 for malformed
+    JSON, 413 for a body over 2.5 MB, 415 for a body that is not `application/json`; 503
+    (with `Retry-After`) while the database is unavailable.
+    """
+    services.user_delete(user=request.auth, password=payload.password)
+    return Status(204, None)
 
 
 @token_router.post(

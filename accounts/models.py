@@ -28,6 +28,11 @@ class User(AbstractUser):
     # Derived from username in save(); unique, so one account per canonical name even when
     # two registrations race. Text: case folding can make a 150-character name longer.
     username_key = models.TextField(unique=True, editable=False)
+    # Whether ``email`` is proven to be the person's: only then do winner emails and password
+    # reset links go to it. True by default: an address an operator set (admin, the demo's
+    # and the seed's users) needs no link; the paths where a person types one (register,
+    # PUT /accounts/me/email) store it unconfirmed or only once its link is opened.
+    email_confirmed = models.BooleanField(default=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
@@ -42,6 +47,11 @@ class User(AbstractUser):
         if update_fields is not None and "username" in update_fields:
             kwargs["update_fields"] = {*update_fields, "username_key"}
         super().save(*args, **kwargs)
+
+    @property
+    def email_for_mail(self) -> str:
+        """The address mail about the account may go to: the confirmed one, else ""."""
+        return self.email if self.email_confirmed else ""
 
     def natural_key(self) -> tuple[Any, ...]:
         return (self.username,)

@@ -1,7 +1,7 @@
 import re
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
@@ -60,12 +60,64 @@ class RegisterIn(Schema):
     email: str | None = Field(default=None, max_length=254)
 
 
-class ProfileIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+Password = Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class EmailChangeIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"email": "alice@example.org", "password": "correct-horse-battery"}]
+        },
+    )
 
     email: EmailAddress | Literal[""] = Field(
-        description="Where winner notifications go; an empty string removes it."
+        description="The new address (it is used once confirmed); an empty string removes it."
     )
+    password: Password = Field(description="Your current password.")
+
+
+class EmailConfirmIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(
+        min_length=1, max_length=1024, description="The last part of the mailed link."
+    )
+
+
+class PasswordChangeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    old_password: Password
+    new_password: Password
+
+
+class PasswordResetIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"email": "alice@example.com"}]}
+    )
+
+    email: EmailAddress = Field(min_length=1)
+
+
+class PasswordResetConfirmIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    uid: str = Field(
+        min_length=1, max_length=64, description="The link's part after /password-reset/."
+    )
+    token: str = Field(min_length=1, max_length=128, description="The link's last part.")
+    new_password: Password
+
+
+class AccountDeleteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    password: Password = Field(description="Your current password.")
+
+
+class AcceptedOut(Schema):
+    detail: str
 
 
 class UserOut(Schema):
@@ -77,7 +129,15 @@ class ProfileOut(Schema):
     id: int
     username: str
     email: str
+    email_confirmed: bool = Field(
+        description="Whether `email` is confirmed: only a confirmed address gets winner "
+        "emails and password reset links."
+    )
     date_joined: datetime
+
+    @staticmethod
+    def resolve_email_confirmed(user: Any) -> bool:
+        return bool(user.email_for_mail)
 
 
 class TokenPairIn(Schema):

@@ -105,11 +105,13 @@ class BallotStatus(models.TextChoices):
 
 class Ballot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # PROTECT: an accepted ballot is never lost, not even by deleting its owner.
+    # An accepted ballot is never lost: deleting its owner's account only unlinks it (null),
+    # and it stays in its day's draw, a deleted account's ballot that may still win.
     # db_index=False: the composite indexes below lead with these columns.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="ballots",
         db_index=False,
     )
@@ -138,7 +140,8 @@ class BallotIdempotencyKey(models.Model):
     the first one's ballot.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False)
+    # CASCADE: a deleted account's keys go with it (its ballots stay, unlinked).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     key = models.CharField(max_length=255)
     # What the request asked for (its date, "" for today): a repeat must ask for the same.
     request = models.CharField(max_length=32)

@@ -196,7 +196,7 @@ def ballot_receipt(*, user_id: int, ballot_id: uuid.UUID) -> str:
 def _receipt_of(ballot: Ballot) -> str:
     # A request's ballots share their user, day and instant (one statement, one timestamp).
     batch = Ballot.objects.filter(
-        user_id=ballot.user_id, lottery_id=ballot.lottery_id, created_at=ballot.created_at
+        user=ballot.user_id, lottery_id=ballot.lottery_id, created_at=ballot.created_at
     ).values_list("id", flat=True)
     return receipt_sign(
         lottery_date=ballot.lottery_date,  # type: ignore[attr-defined]

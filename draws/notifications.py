@@ -55,6 +55,14 @@ def winner_notifications_requeue() -> list[int]:
     the draw ids queued; stops at the first broker failure, the next sweep tries again.
     """
     draw_ids = draw_ids_unnotified(since=timezone.now() - REQUEUE_WINDOW)
+    if draw_ids:
+        # Not a deleted account's ballot, nor an address not confirmed: winner_notify
+        # records nothing for those, and they would be queued again at every sweep.
+        draw_ids = list(
+            Draw.objects.filter(pk__in=draw_ids, winning_ballot__user__email_confirmed=True)
+            .order_by("drawn_at")
+            .values_list("pk", flat=True)
+        )
     for queued, draw_id in enumerate(draw_ids):
         try:
             _enqueue(draw_id)
@@ -87,9 +95,13 @@ def winner_notify(*, draw_id: int) -> str:
     draw = Draw.objects.select_related("lottery", "winning_ballot__user").get(pk=draw_id)
     if draw.winning_ballot is None:
         return "no winner"
-    email = draw.winning_ballot.user.email
+    winner = draw.winning_ballot.user
+    if winner is None:
+        # The account was deleted; its ballot stays in the draw, with no one to tell.
+        return "the winning ballot is a deleted account's: no one to notify"
+    email = winner.email_for_mail  # only a confirmed address
     if not email:
-        return "the winner has no email address"
+        return "the winner has no confirmed email address"
     if not _claim(draw=draw, email=email):
         return "already sent (or being sent) by another delivery"
     mail = EmailMessage(

@@ -151,3 +151,67 @@ class BallotFilterForm(forms.Form):
         required=False,
         widget=forms.Select(choices=[("", "Any"), *BallotStatus.choices]),
     )
+
+
+# --- The account (pages.account_views): the rules are accounts.services' -------------------
+
+NEW_PASSWORD_HELP = "At least 8 characters, not a common password, not all digits."  # noqa: S105
+
+
+def _password(label: str, autocomplete: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=4096,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+class _NewPasswordForm(forms.Form):
+    """A new password typed twice; the service decides whether it is good enough."""
+
+    new_password1 = _password("New password", "new-password", NEW_PASSWORD_HELP)
+    new_password2 = _password("New password again", "new-password")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("new_password1"), data.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "The two passwords differ.")
+        return data
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.CharField(
+        label="Your email address",
+        max_length=254,
+        help_text="The confirmed address of your account: the link to set a new password goes "
+        "there.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class PasswordResetSetForm(_NewPasswordForm):
+    pass
+
+
+class AccountPasswordForm(_NewPasswordForm):
+    old_password = _password("Current password", "current-password")
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+
+class AccountEmailForm(forms.Form):
+    email = forms.CharField(
+        label="New email address",
+        required=False,
+        max_length=254,
+        help_text="We send a link to it; it replaces your address when you open the link. "
+        "Leave it empty to remove your address.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = _password("Current password", "current-password")
+
+
+class AccountDeleteForm(forms.Form):
+    password = _password("Current password", "current-password")

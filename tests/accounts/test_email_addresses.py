@@ -1,6 +1,9 @@
 """Addresses winner emails go to: nothing a mail header or the relay could be abused with."""
 
+import re
+
 import pytest
+from django.core import mail
 
 from accounts.models import User
 from tests.conftest import PASSWORD
@@ -36,18 +39,32 @@ def test_registration_refuses_an_address_that_is_not_deliverable_safely(client, 
     assert not User.objects.filter(username="bob").exists()
 
 
+def change_email(client, email):
+    payload = {"email": email, "password": PASSWORD}
+    return client.put("/accounts/me/email", payload, content_type="application/json")
+
+
 @pytest.mark.parametrize("email", REFUSED)
 def test_the_profile_refuses_it_too(auth_client, user, email):
-    response = auth_client.patch("/accounts/me", {"email": email}, content_type="application/json")
+    response = change_email(auth_client, email)
 
     assert response.status_code == 422, response.content
+    assert response.json() == {"detail": "Enter a valid email address."}
+    assert mail.outbox == []
     user.refresh_from_db()
     assert user.email == "a@example.com"
 
 
 @pytest.mark.parametrize("email", ACCEPTED)
-def test_ordinary_addresses_are_accepted(auth_client, email):
-    response = auth_client.patch("/accounts/me", {"email": email}, content_type="application/json")
+def test_ordinary_addresses_are_accepted(client, auth_client, user, email):
+    response = change_email(auth_client, email)
 
-    assert response.status_code == 200, response.content
-    assert response.json()["email"] == email
+    assert response.status_code == 202, response.content
+    (message,) = mail.outbox
+    assert message.to == [email]
+    token = re.search(r"/account/email/(\S+)", str(message.body)).group(1)  # type: ignore[union-attr]
+    confirmed = client.post(
+        "/accounts/email/confirm", {"token": token}, content_type="application/json"
+    )
+    assert confirmed.status_code == 204
+    assert auth_client.get("/accounts/me").json()["email"] == email

@@ -78,7 +78,7 @@ class Command(BaseCommand):
         for draw in draws:
             winner = (
                 f"winning ballot {draw.winning_ballot_id} "
-                f"({Ballot.objects.get(pk=draw.winning_ballot_id).user.username})"
+                f"({Ballot.objects.get(pk=draw.winning_ballot_id).user or 'a deleted account'})"
                 if draw.winning_ballot_id
                 else "no winner"
             )
