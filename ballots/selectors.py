@@ -1,7 +1,9 @@
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.core.cache import cache
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from ballots.calendar import lottery_today, open_dates
 from ballots.models import Ballot, BallotStatus, Lottery
@@ -36,6 +38,51 @@ def lottery_open_list() -> list[Lottery]:
     return list(Lottery.objects.filter(date__in=open_dates(lottery_today())).order_by("date"))
 
 
+# The pages show "ballots so far" on every view of the home page: a count(*) over a busy day's
+# rows per view would cost the database more than the page. Each day's count is kept in the
+# cache (shared by the processes with Redis) and counted again at most this often.
+BALLOT_COUNT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class BallotCounts:
+    total: dict[date, int]  # every participant's, at most BALLOT_COUNT_SECONDS old
+    own: dict[date, int]  # the user's own, exact (empty without a user)
+
+
+def lottery_ballot_counts(*, lottery_dates: list[date], user_id: int | None = None) -> BallotCounts:
+    """The ballots of each of these days so far, and of them the user's own.
+
+    The totals come from the cache; the days missing there are counted in one grouped query
+    and kept BALLOT_COUNT_SECONDS. A total is never below the user's own count (the user's
+    ballots of the last few seconds may be newer than the cached total).
+    """
+    keys = {f"ballot-count:{day.isoformat()}": day for day in lottery_dates}
+    cached: dict[str, int] = cache.get_many(list(keys))
+    missing = [day for key, day in keys.items() if key not in cached]
+    if missing:
+        counted = dict(
+            Ballot.objects.filter(lottery__date__in=missing)
+            .values("lottery__date")
+            .annotate(n=Count("id"))
+            .values_list("lottery__date", "n")
+        )
+        fresh = {key: counted.get(day, 0) for key, day in keys.items() if day in missing}
+        cache.set_many(fresh, timeout=BALLOT_COUNT_SECONDS)
+        cached.update(fresh)
+    own: dict[date, int] = {}
+    if user_id is not None:
+        own = dict(
+            Ballot.objects.filter(user_id=user_id, lottery__date__in=lottery_dates)
+            .order_by()
+            .values("lottery__date")
+            .annotate(n=Count("id"))
+            .values_list("lottery__date", "n")
+        )
+    total = {day: max(cached[key], own.get(day, 0)) for key, day in keys.items()}
+    return BallotCounts(total=total, own={day: own.get(day, 0) for day in lottery_dates})
+
+
 def _with_date_and_status(ballots: QuerySet[Ballot]) -> QuerySet[Ballot]:
     # The result lives in draws.Draw; reading it through the reverse one-to-one keeps the
     # import direction draws -> ballots.
@@ -49,3 +96,8 @@ def _with_date_and_status(ballots: QuerySet[Ballot]) -> QuerySet[Ballot]:
             default=Value(BallotStatus.PENDING),
         ),
     )
+
+
+def ballot_owner_deleted(*, ballot_id: UUID) -> bool:
+    """True for a ballot whose account was deleted: it stays in its draw, with no owner."""
+    return Ballot.objects.filter(pk=ballot_id, user__isnull=True).exists()

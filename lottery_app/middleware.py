@@ -18,12 +18,17 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 ADMIN_PREFIX = "/admin/"  # lottery_app.urls mounts the admin here
 # The pages' paths (pages.urls): "/" itself, and these prefixes. None of them is an API path,
 # so the API keeps answering without a session; a test holds pages.urls to this list.
-PAGE_PREFIXES = ("/results", "/register", "/login", "/logout", "/play", "/my/")
+PAGE_PREFIXES = (
+    "/results", "/register", "/login", "/logout", "/play", "/my/", "/how-it-works",
+    "/password-reset", "/account/",
+)  # fmt: skip
+# Pages matched whole: "/account" as a prefix would take in the API's "/accounts/...".
+PAGE_PATHS = ("/", "/account")
 
 
 def uses_cookies(path: str) -> bool:
     """True for the admin's and the pages' paths: the ones with a session and a user."""
-    return path == "/" or path.startswith((ADMIN_PREFIX, *PAGE_PREFIXES))
+    return path in PAGE_PATHS or path.startswith((ADMIN_PREFIX, *PAGE_PREFIXES))
 
 
 class CookiePathsOnlyMixin:

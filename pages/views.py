@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import orjson
@@ -51,6 +52,7 @@ from scripts.build_verifier import build as build_verifier
 RESULTS_PER_PAGE = 20
 BALLOTS_PER_PAGE = 50
 LATEST_RESULTS = 5
+OWN_BALLOTS_SHOWN = 10  # on a result page; the rest are a link to My ballots away
 PASSWORD_FIELD = {"password": "password1"}
 # The in-browser verifier's floor on the delay: verify_draw.py's --min-delay default. No
 # verifier setting comes from the link (a link's author would choose what the page accepts):
@@ -105,16 +107,29 @@ def _policy(lottery: Any) -> dict[str, Any]:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     lotteries = ballot_services.lottery_open_window()
-    open_days = [{"lottery": lottery, "policy": _policy(lottery)} for lottery in lotteries]
+    user_id = _viewer_id(request)
+    counts = ballot_selectors.lottery_ballot_counts(
+        lottery_dates=[lottery.date for lottery in lotteries], user_id=user_id
+    )
+    days = [_open_day(lottery, counts) for lottery in lotteries]
     latest = list(draw_selectors.draw_list()[:LATEST_RESULTS])
-    return render(request, "pages/home.html", {"open_days": open_days, "latest": latest})
+    own_winners = _own_winners(user_id, latest)
+    context = {
+        "today": days[0] if days else None,
+        "next_days": days[1:],
+        "latest": latest,
+        "own_winners": own_winners,
+        "won": next((d for d in latest if d.winning_ballot_id in own_winners), None),
+    }
+    return _own_state(request, render(request, "pages/home.html", context))
 
 
 @require_safe
 def results(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(draw_selectors.draw_list(), RESULTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "pages/results.html", {"page": page})
+    context = {"page": page, "own_winners": _own_winners(_viewer_id(request), page.object_list)}
+    return _own_state(request, render(request, "pages/results.html", context))
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -140,14 +155,27 @@ def result(request: HttpRequest, lottery_date: str) -> HttpResponse:
         return not_found(request, exc.detail)
     context = {
         "draw": draw,
+        "ballot_count": f"{draw.ballot_count:,}",
         "values": _draw_values(draw),
         # ?ballot= (the winner's email) only names the ballot to check.
         "ballot_hint": request.GET.get("ballot", "")[:36],
         "min_delay": DEFAULT_MIN_DELAY,
         "verifier_file": VERIFIER_FILE,
         "verifier_sha256": _verifier()[1],
+        "winner_deleted": draw.winning_ballot_id is not None
+        and ballot_selectors.ballot_owner_deleted(ballot_id=draw.winning_ballot_id),
     }
-    return render(request, "pages/result.html", context)
+    user_id = _viewer_id(request)
+    if user_id is not None:
+        own = ballot_selectors.ballot_list(user_id=user_id, lottery_date=day)
+        count = own.count()
+        context |= {
+            "own_count": count,
+            "own_shown": list(own[:OWN_BALLOTS_SHOWN]),
+            "own_more": max(0, count - OWN_BALLOTS_SHOWN),
+            "own_won": draw.winning_ballot_id in _own_winners(user_id, [draw]),
+        }
+    return _own_state(request, render(request, "pages/result.html", context))
 
 
 @cache
@@ -171,12 +199,26 @@ def verifier_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Where "next" never leads after logging in or registering: back to a form that sends a
+# signed-in person on again (/login?next=/login was Django's ValueError, a 500), or to the
+# POST-only log-out.
+_NOT_NEXT = ("/login", "/logout", "/register")
+
+
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return target if safe else default
+    return target if safe and not _leads_back(target) else default
+
+
+def _leads_back(target: str) -> bool:
+    try:
+        path = urlsplit(target).path
+    except ValueError:  # e.g. an unbalanced "[" in what should be a host
+        return True
+    return path.rstrip("/") in _NOT_NEXT
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -217,6 +259,11 @@ class PageLoginView(LoginView):
     template_name = "pages/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
+        # Django's own check (same host, safe scheme), then the pages' (_next_url).
+        target = super().get_redirect_url(*args, **kwargs)
+        return "" if _leads_back(target) else target
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
@@ -323,3 +370,63 @@ def ballot_receipt(request: HttpRequest, ballot_id: UUID) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="receipt-{ballot_id}.txt"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _viewer_id(request: HttpRequest) -> int | None:
+    return int(request.user.pk) if request.user.is_authenticated else None
+
+
+def _own_state(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A page that shows the signed-in person's own ballots or win is theirs alone: no shared
+    cache may keep it, nor the browser's disk (page_headers' no-store). Anonymous pages keep
+    page_headers' revalidated caching."""
+    if request.user.is_authenticated:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _own_winners(user_id: int | None, draws: Any) -> set[UUID]:
+    """Which of these draws' winning ballots are the user's: one query on the user's wins."""
+    winners = [draw.winning_ballot_id for draw in draws if draw.winning_ballot_id]
+    if user_id is None or not winners:
+        return set()
+    won = ballot_selectors.ballot_list(user_id=user_id, status=BallotStatus.WON)
+    return set(won.filter(pk__in=winners).values_list("id", flat=True))
+
+
+def _chance(own: int, total: int) -> str:
+    """The person's share of a day's ballots so far, in words a player reads at a glance."""
+    if own == 0 or total == 0:
+        return ""
+    if own >= total:
+        return "every ballot so far is yours"
+    share = own / total
+    if share >= 0.1:
+        return f"a {min(share, 0.99):.0%} chance so far"  # 99.6 % is not "100 %"
+    return f"about a 1 in {round(total / own):,} chance so far"
+
+
+def _open_day(lottery: Lottery, counts: ballot_selectors.BallotCounts) -> dict[str, Any]:
+    total, own = counts.total.get(lottery.date, 0), counts.own.get(lottery.date, 0)
+    return {
+        "lottery": lottery,
+        "total": total,
+        "total_text": f"{total:,}",
+        "own": own,
+        "own_text": f"{own:,}",
+        "chance": _chance(own, total),
+    }
+
+
+@require_safe
+def how_it_works(request: HttpRequest) -> HttpResponse:
+    """The rules in plain words; the open days' published values, folded, for auditors."""
+    lotteries = ballot_services.lottery_open_window()
+    context = {
+        "open_days": [{"lottery": lottery, "policy": _policy(lottery)} for lottery in lotteries],
+        "open_days_count": settings.LOTTERY_OPEN_DAYS,
+        "max_batch": settings.LOTTERY_MAX_BATCH,
+        "min_delay": DEFAULT_MIN_DELAY,
+        "verifier_file": VERIFIER_FILE,
+    }
+    return render(request, "pages/how_it_works.html", context)

@@ -61,7 +61,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
 
     web.goto("/")
     assert page.title() == "Today's lotteries · Daily Lottery"
-    assert page.locator(".cards .card").count() == 7
+    assert page.locator(".open-day").count() == 7
     web.shoot("home")
 
     # Register: a mistake first, shown next to its field, and nothing created.
@@ -72,7 +72,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD + "x")
     page.get_by_role("button", name="Create my account").click()
-    assert page.locator("#id_password2-error").inner_text() == "The two passwords differ."
+    assert page.locator("#id_password2_error").inner_text() == "The two passwords differ."
     assert not User.objects.filter(username="walker").exists()
     web.shoot("register-error")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -99,7 +99,7 @@ def test_a_person_plays_and_verifies_a_draw_in_the_browser(live_server, browser,
     page.get_by_label("Lottery day").select_option(today.isoformat())
     page.get_by_label("How many ballots").fill("0")
     page.get_by_role("button", name="Submit").click()
-    assert page.locator("#id_count-error").inner_text() == "count must be between 1 and 100."
+    assert page.locator("#id_count_error").inner_text() == "count must be between 1 and 100."
     assert Ballot.objects.count() == 0
     web.shoot("play-error")
     page.get_by_label("How many ballots").fill("2")

@@ -36,7 +36,7 @@ def title(response) -> str:
 
 
 def field_error(response, field: str) -> str:
-    match = re.search(rf'id="id_{field}-error">(.*?)</p>', response.content.decode(), re.S)
+    match = re.search(rf'id="id_{field}_error">(.*?)</p>', response.content.decode(), re.S)
     return html.unescape(match.group(1)) if match else ""
 
 
@@ -74,18 +74,27 @@ def test_the_api_keeps_answering_json_without_a_session(client, user):
     assert client.get("/ballots").status_code == 401
 
 
-def test_the_home_page_lists_the_open_days_with_their_published_policy(client):
+def test_the_home_page_lists_the_open_days_and_how_it_works_their_published_policy(client):
     response = client.get("/")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert title(response) == "Today's lotteries · Daily Lottery"
     body = response.content.decode()
+    # The players' page names no rule and no delay; the policy is one link away, folded.
+    assert "unicorn-pietrzak-rsa2048" not in body
+    assert "vdf_delay_log2" not in body
+    assert 'href="/how-it-works"' in body
+    rules = client.get("/how-it-works")
+    assert title(rules) == "How the draw works · Daily Lottery"
+    assert "default-src 'self'" in rules["Content-Security-Policy"]
+    rules_body = rules.content.decode()
     for day in client.get("/lotteries").json():
+        assert f'data-date="{day["date"]}"' in body
         policy = {k: v for k, v in day.items() if k not in ("date", "closes_at", "status")}
         assert policy["rule"] == "unicorn-pietrzak-rsa2048"
         for name, value in policy.items():
             if value is not None:
-                assert f"<dt>{name}</dt><dd><code>{value}</code></dd>" in body
+                assert f"<dt>{name}</dt><dd><code>{value}</code></dd>" in rules_body
     assert 'href="/docs"' in body
     assert "default-src 'self'" in response["Content-Security-Policy"]
 
