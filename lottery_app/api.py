@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -52,9 +53,20 @@ class LotteryAPI(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: DictStrAny | None = None
     ) -> OpenAPISchema:
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        openapi_tidy(schema)
+        """The schema, made once per process: the routes never change while it runs, and
+        making it costs tens of milliseconds of CPU that any anonymous client could ask for
+        again and again (GET /openapi.json)."""
+        key = (path_prefix, tuple(sorted((path_params or {}).items())))
+        schema = self._openapi_schemas.get(key)
+        if schema is None:
+            schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+            openapi_tidy(schema)
+            self._openapi_schemas[key] = schema
         return schema
+
+    @cached_property
+    def _openapi_schemas(self) -> dict[tuple[object, ...], OpenAPISchema]:
+        return {}
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
