@@ -3,6 +3,7 @@ import threading
 from datetime import date, timedelta
 from time import monotonic, perf_counter
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -12,10 +13,16 @@ from ballots.models import Lottery
 from ballots.services import lottery_ensure
 from draws import chain, merkle, record, vdf
 from draws.beacon import BeaconValue, beacon_fetch
+from draws.checkin import checkin
 from draws.errors import DrawInProgress, LotteryStillOpen
 from draws.models import Draw
 from draws.notifications import draw_committed, winner_notifications_requeue
-from draws.selectors import ballot_at, ballot_set_digest, lottery_sweep_due
+from draws.selectors import (
+    ballot_at,
+    ballot_set_digest,
+    lottery_dates_overdue,
+    lottery_sweep_due,
+)
 from record.witnessing import witnesses_ask, witnesses_behind
 
 logger = logging.getLogger(__name__)
@@ -67,6 +74,11 @@ def lottery_draw_closed() -> list[Draw]:
     # Before drawing: a draw made by this run has its email queued on commit already.
     winner_notifications_requeue()
     today = lottery_today()
+    if settings.LOTTERY_CHECKIN_URL:
+        # Told before this run tries (and maybe fails) to catch up.
+        overdue = lottery_dates_overdue(now=timezone.now(), today=today)
+        if overdue:
+            checkin(f"overdue: {', '.join(day.isoformat() for day in overdue)}", failed=True)
     ahead = lottery_dates_ahead(today)
     pending, ahead_missing = lottery_sweep_due(today=today, ahead=ahead[-1])
     # The open window's days and the one after it are made here, a day before they open, so
@@ -123,6 +135,7 @@ def _lottery_close(*, lottery_date: date) -> Draw:
         draw.merkle_root,
         draw.rule,
     )
+    checkin(f"closed {lottery_date}: {draw.ballot_count} ballots, root {draw.merkle_root}")
     return draw
 
 
@@ -234,6 +247,7 @@ def _draw_finish(*, draw: Draw, beacon: BeaconValue | None, started: float) -> D
             continue
         break
     _log_drawn(locked)
+    checkin(f"drew {locked.lottery.date}: winning ballot {locked.winning_ballot_id or 'none'}")
     return locked
 
 

@@ -281,6 +281,10 @@ LOTTERY_RETRY_DELAY_SECONDS = env_int("LOTTERY_RETRY_DELAY_SECONDS", 60, minimum
 LOTTERY_MAX_RETRIES = env_int("LOTTERY_MAX_RETRIES", 10)
 # GET /health/draws answers 503 once a closed day is still undrawn this long after midnight.
 LOTTERY_DRAW_GRACE_MINUTES = env_int("LOTTERY_DRAW_GRACE_MINUTES", 10, minimum=1)
+# A healthchecks.io-style check-in URL: pinged at each close and draw, and at "<url>/fail"
+# by a sweep that finds a day overdue, so the operator is told rather than has to poll.
+LOTTERY_CHECKIN_URL = env_str("LOTTERY_CHECKIN_URL", "")
+LOTTERY_CHECKIN_TIMEOUT_SECONDS = env_int("LOTTERY_CHECKIN_TIMEOUT_SECONDS", 5, minimum=1)
 # The delay of each new day's draw (docs/draw-rules.md): 2**t sequential squarings over the
 # day's Merkle root, fixed in the day's policy when its row is created. 2**27 is about 7
 # minutes with GMP here, 42 without (make bench-draw); the embedded mode's days publish 2**16
