@@ -17,7 +17,8 @@ from django.core.signals import request_started
 from django.db import close_old_connections
 
 from ballots.models import Ballot
-from lottery_app.wsgi import application
+from lottery_app.wsgi import application, django_application
+from lottery_app.wsgi_edge import environment_kept_out
 from tests.conftest import bearer_client, on
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +139,10 @@ def test_a_chunked_body_a_server_cannot_end_is_a_json_411(token):
 def test_the_process_environment_does_not_reach_the_request(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "the-real-secret")
     monkeypatch.setenv("DATABASE_URL", "postgres://app:hunter2@db/lottery")
+    # A server started with these variables: the edge reads the environment it runs in.
+    monkeypatch.setattr(
+        "tests.lottery_app.test_wsgi_edge.application", environment_kept_out(django_application)
+    )
     seen: dict[str, Any] = {}
 
     def capture(environ: dict[str, Any], **kwargs: Any) -> None:
@@ -155,6 +160,16 @@ def test_the_process_environment_does_not_reach_the_request(monkeypatch):
     assert "the-real-secret" not in repr(seen)
     assert seen["HTTP_X_CUSTOM"] == "kept"  # the request's own headers stay
     assert seen["REQUEST_METHOD"] == "GET"
+    # A variable added while the server runs is kept out too.
+    monkeypatch.setenv("LOTTERY_TEST_ADDED_LATER", "smtp://u:pw@mail")
+    seen.clear()
+    request_started.connect(capture)
+    try:
+        call("GET", "/health/live", chunked=False)
+    finally:
+        request_started.disconnect(capture)
+    assert "LOTTERY_TEST_ADDED_LATER" not in seen
+    assert "SECRET_KEY" not in seen
 
 
 def test_error_reports_mask_every_url_and_secret_setting(rf, settings):
