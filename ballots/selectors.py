@@ -1,3 +1,4 @@
+import time
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -58,7 +59,15 @@ def lottery_ballot_counts(*, lottery_dates: list[date], user_id: int | None = No
     ballots of the last few seconds may be newer than the cached total).
     """
     keys = {f"ballot-count:{day.isoformat()}": day for day in lottery_dates}
-    cached: dict[str, int] = cache.get_many(list(keys))
+    # Each total is kept with the time it was counted, and its age judged by this process's
+    # clock: a shared cache's own expiry (Redis) runs on another clock.
+    now = time.time()
+    kept: dict[str, tuple[int, float]] = cache.get_many(list(keys))
+    cached = {
+        key: value[0]
+        for key, value in kept.items()
+        if isinstance(value, tuple | list) and 0 <= now - value[1] < BALLOT_COUNT_SECONDS
+    }
     missing = [day for key, day in keys.items() if key not in cached]
     if missing:
         counted = dict(
@@ -68,7 +77,9 @@ def lottery_ballot_counts(*, lottery_dates: list[date], user_id: int | None = No
             .values_list("lottery__date", "n")
         )
         fresh = {key: counted.get(day, 0) for key, day in keys.items() if day in missing}
-        cache.set_many(fresh, timeout=BALLOT_COUNT_SECONDS)
+        cache.set_many(
+            {key: (count, now) for key, count in fresh.items()}, timeout=BALLOT_COUNT_SECONDS
+        )
         cached.update(fresh)
     own: dict[date, int] = {}
     if user_id is not None:
