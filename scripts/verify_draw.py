@@ -2588,22 +2588,38 @@ def _bundled_ballot(value: Any, what: str) -> BallotSeen:
     return BallotSeen(proven.ballot_id, proven)
 
 
+def run_checks(
+    checks: Checks, strict: bool, work: Callable[[], int | None], *, what: str, given: str
+) -> int:
+    """The exit code of ``work``, a run of checks on ``what`` (the draw, the bundle) read from
+    ``given`` (the answer, the content): a value not in canonical form is a failed check; one
+    that cannot be used at all ends the run with 2; else the verdict (or ``work``'s own code)."""
+    try:
+        early = work()
+    except Refused as exc:
+        checks.check(f"the {given} is in canonical form", False, str(exc))
+        early = None
+    except Unusable as exc:
+        print(f"cannot check the {what}: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        print(f"cannot check the {what}: unexpected {given} ({exc!r})", file=sys.stderr)
+        return 2
+    if early is not None:
+        return early
+    verdict, code = checks.verdict(strict)
+    print(verdict)
+    return code
+
+
 def verify_bundle(args: Any) -> int:
     """--bundle FILE: the receipt or ballot of a proof bundle, checked with no network."""
     checks = Checks()
-    try:
+
+    def check() -> None:
         check_bundle(checks, args)
-    except Refused as exc:
-        checks.check("the bundle is in canonical form", False, str(exc))
-    except Unusable as exc:
-        print(f"cannot check the bundle: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        print(f"cannot check the bundle: unexpected content ({exc!r})", file=sys.stderr)
-        return 2
-    verdict, code = checks.verdict(args.require_witnesses)
-    print(verdict)
-    return code
+
+    return run_checks(checks, args.require_witnesses, check, what="bundle", given="content")
 
 
 def check_bundle(checks: Checks, args: Any) -> None:
@@ -2920,7 +2936,8 @@ def main(argv: list[str] | None = None) -> int:
     base = args.base_url.rstrip("/")
     RUN.start(args.timeout)
     checks = Checks()
-    try:
+
+    def check_day() -> int | None:
         record = Record(args.record)
         if args.record is not None:
             record_open_days(checks, record, base)
@@ -2955,17 +2972,9 @@ def main(argv: list[str] | None = None) -> int:
                 for size, root in view.seen.items():
                     record.keep_checkpoint(size, root)
                 record.save()
-    except Refused as exc:
-        checks.check("the answer is in canonical form", False, str(exc))
-    except Unusable as exc:
-        print(f"cannot check the draw: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        print(f"cannot check the draw: unexpected answer ({exc!r})", file=sys.stderr)
-        return 2
-    verdict, code = checks.verdict(args.require_witnesses)
-    print(verdict)
-    return code
+        return None
+
+    return run_checks(checks, args.require_witnesses, check_day, what="draw", given="answer")
 
 
 if __name__ == "__main__":
