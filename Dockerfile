@@ -50,5 +50,5 @@ EXPOSE 8000
 # `make bench-api` on a quiet machine, same run, 2 vs 4 vs 8 threads: POST /ballots 1,595 /
 # 1,372 / 1,412 req/s with p99 30 / 47 / 283 ms (more threads only queue on the GIL).
 # In compose it sits behind nginx (deploy/nginx.conf), which buffers request bodies.
-CMD ["granian", "--interface", "wsgi", "lottery_app.wsgi:application", \
+CMD ["granian", "--interface", "wsgi", "config.wsgi:application", \
      "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--blocking-threads", "2"]

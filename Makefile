@@ -71,10 +71,11 @@ test: $(SYNCED) ## Run the whole test suite (SQLite; PostgreSQL when DATABASE_UR
 	$(RUN) pytest -x
 
 .PHONY: lint
-lint: $(SYNCED) ## ruff (lint + format check) and mypy
+lint: $(SYNCED) ## ruff (lint + format check), mypy and the import contract (lint-imports)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
+	$(RUN) lint-imports --no-cache
 
 .PHONY: fmt
 fmt: $(SYNCED) ## Format the code and apply ruff's safe fixes

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 import sys
 
-from lottery_app.cli import main
+from common.cli import main
 
 if __name__ == "__main__":
     main(sys.argv)

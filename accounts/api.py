@@ -21,10 +21,10 @@ from accounts.schemas import (
     UserOut,
     VerifyIn,
 )
-from lottery_app.http import no_store
-from lottery_app.ratelimit import rate_limited
-from lottery_app.schemas import BODY_ERRORS, errors
-from lottery_app.types import AuthenticatedRequest
+from common.http import no_store
+from common.ratelimit import rate_limited
+from common.schemas import BODY_ERRORS, errors
+from common.types import AuthenticatedRequest
 
 router = Router(tags=["accounts"])
 token_router = Router(tags=["tokens"])

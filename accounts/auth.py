@@ -19,7 +19,7 @@ from ninja_jwt.models import TokenUser
 from ninja_jwt.tokens import AccessToken, Token, UntypedToken
 
 from accounts.models import User
-from lottery_app.errors import Unauthorized
+from common.errors import Unauthorized
 
 INVALID_TOKEN = "Given token not valid for any token type"  # noqa: S105 - a message
 # The two mistakes Swagger UI's Authorize dialog invites, each told apart from a bad token.

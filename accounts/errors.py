@@ -1,4 +1,4 @@
-from lottery_app.errors import ApplicationError
+from common.errors import ApplicationError
 
 
 class LinkInvalid(ApplicationError):

@@ -25,14 +25,14 @@ from accounts.errors import LinkInvalid, PasswordIncorrect
 from accounts.mail import account_mail
 from accounts.models import User, username_key
 from accounts.tasks import account_mail_send
-from lottery_app.errors import (
+from common.errors import (
     DEPENDENCY_RETRY_AFTER_SECONDS,
     Conflict,
     DependencyUnavailable,
     InvalidInput,
     Unauthorized,
 )
-from lottery_app.ratelimit import client_address, rate_limit_charge
+from common.ratelimit import client_address, rate_limit_charge
 
 USERNAME_TAKEN = "A user with that username already exists."
 BAD_CREDENTIALS = "No active account found with the given credentials."

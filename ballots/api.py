@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from accounts.auth import token_auth
 from ballots import selectors, services
+from ballots.calendar import closes_at, lottery_today
 from ballots.schemas import (
     BallotAccepted,
     BallotBatchIn,
@@ -17,10 +18,10 @@ from ballots.schemas import (
     LotteryOut,
     ReceiptOut,
 )
-from lottery_app.http import no_store
-from lottery_app.http_cache import list_cache_control
-from lottery_app.schemas import BODY_ERRORS, errors
-from lottery_app.types import AuthenticatedRequest
+from common.http import no_store
+from common.http_cache import list_cache_control
+from common.schemas import BODY_ERRORS, errors
+from common.types import AuthenticatedRequest
 
 router = Router(tags=["ballots"])
 lottery_router = Router(tags=["lotteries"])
@@ -37,7 +38,7 @@ def lottery_list(request: HttpRequest, response: HttpResponse) -> object:
 
     Errors: 503 (with `Retry-After`) while the database is unavailable.
     """
-    response["Cache-Control"] = list_cache_control()
+    response["Cache-Control"] = list_cache_control(closes_at(lottery_today()))
     return services.lottery_open_window()
 
 

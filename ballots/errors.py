@@ -1,4 +1,4 @@
-from lottery_app.errors import InvalidInput
+from common.errors import InvalidInput
 
 
 class LotteryNotOpen(InvalidInput):

@@ -6,7 +6,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from ballots.models import BallotStatus, Lottery
-from lottery_app.schemas import IsoDate
+from common.schemas import IsoDate
 
 
 class BallotIn(Schema):

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from ballots.calendar import lottery_today, open_dates
 from ballots.models import Ballot, BallotStatus, Lottery
-from lottery_app.errors import NotFound
+from common.errors import NotFound
 
 
 def ballot_list(

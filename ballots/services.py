@@ -14,10 +14,10 @@ from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
 from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
 from ballots.policy import policies_log
-from lottery_app.errors import InvalidInput, Unauthorized
-from lottery_app.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
-from lottery_app.ratelimit import rate_limit_charge
-from lottery_app.schemas import ISO_DATE
+from common.errors import InvalidInput, Unauthorized
+from common.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
+from common.ratelimit import rate_limit_charge
+from common.schemas import ISO_DATE
 from record.receipts import receipt_sign
 
 USER_GONE = "The user of this token no longer exists."

@@ -12,16 +12,16 @@ import timeit
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lottery_app.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.urls import resolve  # noqa: E402
 
-from lottery_app.logs import RequestIdMiddleware  # noqa: E402
-from lottery_app.metrics import RequestMetricsMiddleware  # noqa: E402
-from lottery_app.wsgi_edge import environment_kept_out  # noqa: E402
+from common.logs import RequestIdMiddleware  # noqa: E402
+from common.metrics import RequestMetricsMiddleware  # noqa: E402
+from config.wsgi_edge import environment_kept_out  # noqa: E402
 
 MATCH = resolve("/ballots")
 RESPONSE = HttpResponse(status=201)

@@ -3,12 +3,13 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
+from ballots.calendar import closes_at, lottery_today
+from common.http_cache import IMMUTABLE, list_cache_control
+from common.pagination import LimitOffsetPagination
+from common.ratelimit import rate_limited
+from common.schemas import IsoDate, errors
 from draws import selectors
 from draws.schemas import BallotIdFilters, BallotIdPage, DrawOut, DrawPage, ProofOut
-from lottery_app.http_cache import IMMUTABLE, list_cache_control
-from lottery_app.pagination import LimitOffsetPagination
-from lottery_app.ratelimit import rate_limited
-from lottery_app.schemas import IsoDate, errors
 
 router = Router(tags=["draws"])
 
@@ -25,7 +26,7 @@ def draw_list(request: HttpRequest, page: Query[LimitOffsetPagination.Input]) ->
     """
     body = selectors.draw_page_rendered(limit=page.limit, offset=page.offset)
     response = HttpResponse(body, content_type="application/json")
-    response["Cache-Control"] = list_cache_control()
+    response["Cache-Control"] = list_cache_control(closes_at(lottery_today()))
     return response
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from ballots.calendar import closes_at
-from lottery_app.errors import ApplicationError
+from common.errors import ApplicationError
 
 _TIMEOUT_SECONDS = 10
 

@@ -1,4 +1,4 @@
-from lottery_app.errors import ApplicationError, InvalidInput
+from common.errors import ApplicationError, InvalidInput
 
 
 class LotteryStillOpen(InvalidInput):

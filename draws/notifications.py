@@ -17,9 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from common.metrics import DRAW_DURATION, DRAWS, NOTIFICATIONS
 from draws.models import Draw, WinnerNotification
 from draws.selectors import draw_ids_unnotified
-from lottery_app.metrics import DRAW_DURATION, DRAWS, NOTIFICATIONS
 
 logger = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
+from common.errors import NotFound
+from common.http_cache import etag_of
+from common.renderers import json_bytes
 from draws import merkle, vdf
 from draws.models import Draw, WinnerNotification
 from draws.schemas import DrawOut
-from lottery_app.errors import NotFound
-from lottery_app.http_cache import etag_of
-from lottery_app.renderers import json_bytes
 
 if TYPE_CHECKING:
     import psycopg

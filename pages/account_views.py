@@ -27,8 +27,8 @@ from accounts.services import (
     user_email_change,
     user_password_change,
 )
-from lottery_app.errors import ApplicationError, DependencyUnavailable, TooManyRequests
-from lottery_app.ratelimit import address_limit_charge
+from common.errors import ApplicationError, DependencyUnavailable, TooManyRequests
+from common.ratelimit import address_limit_charge
 from pages.forms import (
     AccountDeleteForm,
     AccountEmailForm,

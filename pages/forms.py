@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from accounts.services import login_attempt_charge
 from ballots.models import BallotStatus
-from lottery_app.errors import ApplicationError, TooManyRequests
-from lottery_app.ratelimit import address_limit_charge
+from common.errors import ApplicationError, TooManyRequests
+from common.ratelimit import address_limit_charge
 
 
 def _schema_message(error: Any) -> str:

@@ -7,7 +7,7 @@ from pages.views import page_headers
 app_name = "pages"
 
 # Each path but the verifier's download is "/" or starts with one of
-# lottery_app.middleware.PAGE_PREFIXES (the paths that get a session); none is an API path,
+# common.middleware.PAGE_PREFIXES (the paths that get a session); none is an API path,
 # so the API's answers stay JSON.
 urlpatterns = [
     path("", page_headers(views.home), name="home"),

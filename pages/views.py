@@ -33,12 +33,12 @@ from ballots import selectors as ballot_selectors
 from ballots import services as ballot_services
 from ballots.models import Ballot, BallotStatus, Lottery
 from ballots.schemas import BallotFilters, LotteryOut
+from common.errors import ApplicationError, NotFound, TooManyRequests
+from common.ratelimit import address_limit_charge
+from common.renderers import json_bytes
+from common.schemas import ISO_DATE
 from draws import selectors as draw_selectors
 from draws.schemas import DrawOut
-from lottery_app.errors import ApplicationError, NotFound, TooManyRequests
-from lottery_app.ratelimit import address_limit_charge
-from lottery_app.renderers import json_bytes
-from lottery_app.schemas import ISO_DATE
 from pages.forms import (
     BallotFilterForm,
     LoginForm,

@@ -5,7 +5,7 @@ import base64
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
-from lottery_app.schemas import errors
+from common.schemas import errors
 from record import selectors
 from record.schemas import (
     CheckpointFilters,

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch
 
-from lottery_app.errors import NotFound
+from common.errors import NotFound
 from record import tree
 from record.entries import entry_fields
 from record.keys import log_signer, witnesses

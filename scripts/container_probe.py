@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The worker touches its file every 10 s (lottery_app.celery.Heartbeat): six missed beats.
+# The worker touches its file every 10 s (config.celery.Heartbeat): six missed beats.
 WORKER_MAX_AGE_SECONDS = 60
 # Celery beat writes its schedule at the first wake-up 3 minutes after the last write, and
 # wakes at least every 5 minutes (beat's max interval) or at the next sweep, if sooner.
@@ -24,7 +24,7 @@ SLACK_SECONDS = 120
 
 
 def sweep_seconds() -> int:
-    # As lottery_app.settings reads them: the sweep in seconds, else minutes (default 5).
+    # As config.settings reads them: the sweep in seconds, else minutes (default 5).
     seconds = os.environ.get("LOTTERY_SWEEP_SECONDS", "").strip()
     if seconds:
         return int(seconds)

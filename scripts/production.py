@@ -56,7 +56,7 @@ def setup_bench_django(database_url: str) -> None:
     """
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("PUBLIC_READ_RATE_LIMIT_PER_MINUTE", "1000000")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lottery_app.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

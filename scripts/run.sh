@@ -23,7 +23,7 @@ PY
 fi
 
 # Migrations first: they are also the database check, failing in one line that names the
-# cause (lottery_app.cli) before anything else starts.
+# cause (common.cli) before anything else starts.
 python manage.py migrate --no-input
 
 pids=()
@@ -67,7 +67,7 @@ fi
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${LOTTERY_VAR_DIR:-var}/metrics}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 python manage.py runserver "$port" & server_pid=$! && pids+=($!)
-DATABASE_POOL=false celery -A lottery_app worker --loglevel=INFO --concurrency=1 --hostname=worker@%h & pids+=($!)
-celery -A lottery_app beat --loglevel=INFO & pids+=($!)
+DATABASE_POOL=false celery -A config worker --loglevel=INFO --concurrency=1 --hostname=worker@%h & pids+=($!)
+celery -A config beat --loglevel=INFO & pids+=($!)
 
 wait -n

@@ -14,8 +14,8 @@ from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 from ballots.models import Ballot
+from config.celery import app as celery_app
 from draws.selectors import rendered_results_forget
-from lottery_app.celery import app as celery_app
 from record.receipts import forget_policy_hashes
 
 PASSWORD = "correct-horse-battery-staple"

@@ -34,7 +34,7 @@ def settings_in_fresh_process(env: dict[str, str], code: str) -> subprocess.Comp
     return subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", "import django; django.setup()\n" + code],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "lottery_app.settings", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,

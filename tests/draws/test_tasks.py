@@ -101,7 +101,7 @@ def beat_next_run(env: dict[str, str], last_run_utc: str) -> str:
     code = (
         "import datetime, django; django.setup()\n"
         "from django.conf import settings\n"
-        "from lottery_app.celery import app\n"
+        "from config.celery import app\n"
         "entry = settings.CELERY_BEAT_SCHEDULE['lottery-draw']['schedule']\n"
         "entry.app = app\n"
         f"last = datetime.datetime.fromisoformat('{last_run_utc}')\n"
@@ -114,7 +114,7 @@ def beat_next_run(env: dict[str, str], last_run_utc: str) -> str:
         cwd=ROOT,
         env={
             **clean,
-            "DJANGO_SETTINGS_MODULE": "lottery_app.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "LOTTERY_VAR_DIR": str(ROOT / "var" / "schedule-test"),
             **env,
         },

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from config.celery import app
 from draws.tasks import lottery_draw_closed_days
-from lottery_app.celery import app
 from tests.conftest import D, on, the_day_after
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

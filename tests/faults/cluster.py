@@ -79,9 +79,9 @@ class Cluster:
     def start(self, name: str, **env: str) -> None:
         commands = {
             "web": _server_command(self.port),
-            "worker": [sys.executable, "-m", "celery", "-A", "lottery_app", "worker",
+            "worker": [sys.executable, "-m", "celery", "-A", "config", "worker",
                        "--loglevel=INFO", "--concurrency=2", f"--hostname={name}@%h"],
-            "beat": [sys.executable, "-m", "celery", "-A", "lottery_app", "beat",
+            "beat": [sys.executable, "-m", "celery", "-A", "config", "beat",
                      "--loglevel=INFO"],
         }  # fmt: skip
         kind = re.sub(r"\d+$", "", name)

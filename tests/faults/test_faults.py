@@ -267,7 +267,7 @@ def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, b
     assert_one_result_counting_every_ballot(day, ids)
     assert returned_after <= VISIBILITY + 10 + 20  # + kombu's restore scan interval + slack
     # docker-compose.yml's healthcheck for the worker: it answers a ping through the broker.
-    ping = cluster.run("-m", "celery", "-A", "lottery_app", "inspect", "ping", "--timeout=10",
+    ping = cluster.run("-m", "celery", "-A", "config", "inspect", "ping", "--timeout=10",
                        "-d", f"worker2@{socket.gethostname()}")  # fmt: skip
     assert ping.returncode == 0, ping.stdout + ping.stderr
     report(capsys, "worker SIGKILLed (whole process group) mid-draw, a new one started", [

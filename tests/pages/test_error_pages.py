@@ -1,6 +1,6 @@
 """Every browser path answers a page, never JSON; no page input answers 500.
 
-A browser's path is a page's or the admin's (lottery_app.middleware.uses_cookies), or an
+A browser's path is a page's or the admin's (common.middleware.uses_cookies), or an
 unknown path outside the API's prefixes that a browser asks for (Accept: text/html). Its
 404, CSRF failure, 429, 500 and 503 come in the site's layout; the API keeps its JSON.
 """

@@ -16,9 +16,9 @@ from django.urls import URLPattern, get_resolver
 from accounts.models import User
 from ballots.calendar import lottery_today
 from ballots.models import Ballot
+from common.middleware import uses_cookies
 from draws.models import Draw
 from draws.services import lottery_draw
-from lottery_app.middleware import uses_cookies
 from pages.urls import urlpatterns
 from tests.conftest import PASSWORD, D, forget_rendered_results, on, the_day_after
 

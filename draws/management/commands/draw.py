@@ -4,10 +4,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ballots.calendar import lottery_today
+from common.errors import ApplicationError
 from draws.models import Draw
 from draws.selectors import lottery_was_open
 from draws.services import lottery_draw, lottery_draw_closed
-from lottery_app.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lottery_app.health import broker_problem, database_problem, migrations_problem
+from common.probes import broker_problem, database_problem, migrations_problem
 
 
 class Command(BaseCommand):

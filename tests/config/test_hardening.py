@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.test import Client
 
-from lottery_app.logs import NoTracebackFormatter
+from common.logs import NoTracebackFormatter
 from tests.conftest import PASSWORD, submit
 
 pytestmark = pytest.mark.django_db

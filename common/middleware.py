@@ -15,7 +15,7 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-ADMIN_PREFIX = "/admin/"  # lottery_app.urls mounts the admin here
+ADMIN_PREFIX = "/admin/"  # config.urls mounts the admin here
 # The pages' paths (pages.urls): "/" itself, and these prefixes. None of them is an API path,
 # so the API keeps answering without a session; a test holds pages.urls to this list.
 PAGE_PREFIXES = (

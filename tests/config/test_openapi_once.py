@@ -5,7 +5,7 @@ from unittest.mock import patch
 
 from ninja import NinjaAPI
 
-from lottery_app.api import api
+from config.api import api
 
 
 def test_the_schema_is_made_once_and_served_the_same(client):

@@ -1,6 +1,6 @@
 """The domain error hierarchy.
 
-Services raise these; the one handler on the NinjaAPI (``lottery_app.api``) turns them into
+Services raise these; the one handler on the NinjaAPI (``config.api``) turns them into
 ``{"detail": ...}`` answers with ``status_code``, so API handlers never build error bodies.
 """
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from lottery_app.env import env_bool, env_int, env_list, env_str
+from common.env import env_bool, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -178,7 +178,7 @@ def scheme_seen_with_forged_proto(num_proxies: str) -> str:
         env={
             **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "NUM_PROXIES"}},
             **PRODUCTION,
-            "DJANGO_SETTINGS_MODULE": "lottery_app.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "LOTTERY_VAR_DIR": str(ROOT / "var" / "settings-test"),
             "NUM_PROXIES": num_proxies,
         },

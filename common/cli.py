@@ -16,7 +16,7 @@ POOLED_COMMANDS = {"runserver"}
 
 
 def main(argv: list[str]) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lottery_app.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     command = argv[1] if len(argv) > 1 else ""
     if command not in POOLED_COMMANDS:
         os.environ.setdefault("DATABASE_POOL", "false")
@@ -41,7 +41,7 @@ def main(argv: list[str]) -> None:
 
 def database_url_shown(url: str) -> str:
     """DATABASE_URL without its password, for an error message; the default's name if unset."""
-    from lottery_app.env import url_without_password
+    from common.env import url_without_password
 
     if not url:
         return "the embedded SQLite file, DATABASE_URL unset"

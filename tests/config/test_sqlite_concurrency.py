@@ -49,7 +49,7 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.Popen[str]:
 def test_processes_writing_at_once_never_see_database_is_locked(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}},
-        "DJANGO_SETTINGS_MODULE": "lottery_app.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
         "LOTTERY_VAR_DIR": str(tmp_path / "var"),
     }

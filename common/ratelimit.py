@@ -31,7 +31,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
-from lottery_app.errors import (
+from common.errors import (
     DEPENDENCY_RETRY_AFTER_SECONDS,
     DependencyUnavailable,
     TooManyRequests,

@@ -21,20 +21,20 @@ from accounts.api import router as accounts_router
 from accounts.api import token_router
 from ballots.api import lottery_router
 from ballots.api import router as ballots_router
-from draws.api import router as draws_router
-from lottery_app.errors import (
+from common.errors import (
     DATABASE_RETRY_AFTER_SECONDS,
     ApplicationError,
     DependencyUnavailable,
     TooManyRequests,
     UnsupportedMediaType,
 )
-from lottery_app.health import router as health_router
-from lottery_app.http import json_error, safe_methods_only
-from lottery_app.metrics import MetricsAuth, metrics_exposition
-from lottery_app.openapi import openapi_tidy
-from lottery_app.renderers import ORJSONRenderer
-from lottery_app.schemas import errors
+from common.http import json_error, safe_methods_only
+from common.metrics import MetricsAuth, metrics_exposition
+from common.openapi import openapi_tidy
+from common.renderers import ORJSONRenderer
+from common.schemas import errors
+from config.health import router as health_router
+from draws.api import router as draws_router
 from record.api import router as record_router
 
 logger = logging.getLogger(__name__)

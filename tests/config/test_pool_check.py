@@ -1,4 +1,4 @@
-"""The pool's connection check (lottery_app.postgresql), against the real PostgreSQL server.
+"""The pool's connection check (common.postgresql), against the real PostgreSQL server.
 
 A quiet connection must pass without a packet; one the server ended must be refused; one
 that merely received a notification must pass and keep working. That a request then gets a
@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from lottery_app.postgresql.base import connection_check
+from common.postgresql.base import connection_check
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -13,9 +13,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from ballots.models import Lottery
+from config.celery import app as celery_app
 from draws import vdf
 from draws.services import lottery_draw_closed
-from lottery_app.celery import app as celery_app
 from tests.conftest import D, on, the_day_after
 
 
@@ -51,7 +51,7 @@ def test_ready_is_503_while_migrations_are_not_applied(client, settings, monkeyp
     # The suite's database is built without migrations (--no-migrations), so with the real
     # migration modules back every migration of the project is unapplied there.
     settings.MIGRATION_MODULES = {}
-    monkeypatch.setattr("lottery_app.health._migrated", False)  # a fresh process
+    monkeypatch.setattr("common.probes._migrated", False)  # a fresh process
 
     response = client.get("/health/ready")
 

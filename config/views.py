@@ -21,14 +21,14 @@ from django.utils.html import escape
 from redis.exceptions import RedisError
 
 from accounts.services import login_attempt_charge
-from lottery_app.errors import (
+from common.errors import (
     DATABASE_RETRY_AFTER_SECONDS,
     DependencyUnavailable,
     TooManyRequests,
 )
-from lottery_app.http import json_error
-from lottery_app.middleware import uses_cookies
-from lottery_app.ratelimit import address_limit_charge
+from common.http import json_error
+from common.middleware import uses_cookies
+from common.ratelimit import address_limit_charge
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ ERROR_PAGE_POLICY = (
 @cache
 def _api_segments() -> frozenset[str]:
     """The first path segments the API answers under (accounts, docs, draws, ...)."""
-    from lottery_app.api import api  # the urlconf's own API; imported late, as urls.py is
+    from config.api import api  # the urlconf's own API; imported late, as urls.py is
 
     segments = set()
     for entry in get_resolver().url_patterns:
@@ -202,7 +202,7 @@ def too_many_page(request: HttpRequest, retry_after: int) -> HttpResponse:
 def page_exception_response(request: HttpRequest, exc: BaseException | None) -> HttpResponse | None:
     """The HTML answer to a transient failure on a browser's path, else None.
 
-    The API answers the same failures with a JSON 503 and Retry-After (lottery_app.api).
+    The API answers the same failures with a JSON 503 and Retry-After (config.api).
     """
     if not browser_path(request):
         return None

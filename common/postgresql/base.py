@@ -18,7 +18,7 @@ pool then replaces it) and passes for a harmless message such as a NOTIFY.
 
 What neither check can see is a peer that vanished without a word (a cable cut, a firewall
 dropping packets): the empty query would wait on it too. The request's own query then fails
-after the connection's timeouts and answers 503 (lottery_app.api).
+after the connection's timeouts and answers 503 (config.api).
 """
 
 import select

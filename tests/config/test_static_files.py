@@ -29,7 +29,7 @@ def fetch_bundle(env: dict[str, str]) -> list[str]:
 def test_a_gzip_client_gets_swagger_uis_compressed_bundle_once_collected(tmp_path):
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lottery_app.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
         "SECRET_KEY": "static-test-" + "k" * 50,
         "SECURE_SSL_REDIRECT": "false",

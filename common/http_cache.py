@@ -7,24 +7,20 @@ freshness is short and never reaches past the next midnight in ``TIME_ZONE``.
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import parse_etags  # type: ignore[attr-defined]
 
-from ballots.calendar import closes_at, lottery_today
-
 IMMUTABLE = "public, max-age=31536000, immutable"
 LIST_MAX_AGE = 60  # seconds a client or proxy may reuse /draws or /lotteries
 
 
-def seconds_to_midnight() -> int:
-    """Whole seconds until the current lottery day closes (rounded down, so never late)."""
-    return int((closes_at(lottery_today()) - timezone.now()).total_seconds())
-
-
-def list_cache_control() -> str:
-    return f"public, max-age={min(LIST_MAX_AGE, seconds_to_midnight())}"
+def list_cache_control(changes_at: datetime) -> str:
+    """Short freshness that ends by ``changes_at`` (rounded down, so never late)."""
+    seconds_left = int((changes_at - timezone.now()).total_seconds())
+    return f"public, max-age={max(0, min(LIST_MAX_AGE, seconds_left))}"
 
 
 def etag_of(body: bytes) -> str:

@@ -186,7 +186,7 @@ def test_the_links_in_emails_follow_port_unless_lottery_public_url_is_set(tmp_pa
             "print(settings.LOTTERY_PUBLIC_URL)",
         ],
         cwd=ROOT,
-        env={**embedded_env(tmp_path), "DJANGO_SETTINGS_MODULE": "lottery_app.settings", **env},
+        env={**embedded_env(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
         text=True,
         check=False,

@@ -4,10 +4,10 @@ from typing import Any
 
 from celery import Celery, bootsteps
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lottery_app.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("lottery_app")
-# Every CELERY_* setting in lottery_app.settings configures this app.
+app = Celery("lottery")
+# Every CELERY_* setting in config.settings configures this app.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

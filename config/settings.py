@@ -1,6 +1,6 @@
 """Settings for the lottery project.
 
-Configuration comes only from environment variables (read through ``lottery_app.env``).
+Configuration comes only from environment variables (read through ``common.env``).
 The defaults run the embedded mode: a SQLite file and a file-system Celery broker under
 ``var/``, nothing to install. Production sets ``DEBUG=false`` and real URLs; it then
 refuses to start without a real ``SECRET_KEY`` and turns on the secure-cookie/HTTPS settings.
@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from lottery_app.env import (
+from common.env import (
     database_url_parse,
     email_url_parse,
     env_bool,
@@ -67,32 +67,32 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every later middleware's log lines carry the request id and the latency
     # histogram covers the whole stack.
-    "lottery_app.logs.RequestIdMiddleware",
-    "lottery_app.metrics.RequestMetricsMiddleware",
+    "common.logs.RequestIdMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
     # Around everything that may answer a public read, so its errors and 429s carry CORS too.
-    "lottery_app.middleware.public_read_cors_middleware",
+    "common.middleware.public_read_cors_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "lottery_app.http_cache.conditional_get_middleware",
+    "common.http_cache.conditional_get_middleware",
     # Django's session, auth and messages middleware, on /admin/ and the pages only: the API
-    # uses Bearer tokens and no session (lottery_app.middleware says why and what it saves).
-    "lottery_app.middleware.CookieSessionMiddleware",
+    # uses Bearer tokens and no session (common.middleware says why and what it saves).
+    "common.middleware.CookieSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Inside CommonMiddleware, which still turns a 404 for /admin into a redirect to /admin/.
-    "lottery_app.views.debug_not_found_middleware",
+    "config.views.debug_not_found_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "lottery_app.middleware.CookieAuthenticationMiddleware",
-    "lottery_app.middleware.CookieMessageMiddleware",
+    "common.middleware.CookieAuthenticationMiddleware",
+    "common.middleware.CookieMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A page's database or cache down is an HTML 503 with Retry-After, DEBUG or not.
-    "lottery_app.views.PageErrorsMiddleware",
+    "config.views.PageErrorsMiddleware",
 ]
 
-ROOT_URLCONF = "lottery_app.urls"
-CSRF_FAILURE_VIEW = "lottery_app.views.csrf_failure"  # a page for browsers, else JSON
+ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"  # a page for browsers, else JSON
 # Error reports (DEBUG's page, any report handler) mask *_URL settings too: they hold passwords.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "lottery_app.wsgi_edge.ExceptionReporterFilter"
-WSGI_APPLICATION = "lottery_app.wsgi.application"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.wsgi_edge.ExceptionReporterFilter"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -149,13 +149,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # pooled, or a fresh connection per task
     # Django's backend, but for how the pool checks a connection (see below).
-    DATABASES["default"]["ENGINE"] = "lottery_app.postgresql"
+    DATABASES["default"]["ENGINE"] = "common.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     if env_bool("DATABASE_POOL", default=True):
         # psycopg's pool keeps connections open across requests and checks each one as it
         # leaves the pool, so one that broke while idle (a PostgreSQL restart) is replaced
         # instead of failing a request. The check polls the socket and makes a round trip
-        # only when the server has said something (lottery_app.postgresql; cost: docs/scaling.md).
+        # only when the server has said something (common.postgresql; cost: docs/scaling.md).
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 2,
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),
@@ -256,8 +256,8 @@ WHITENOISE_USE_FINDERS = not any(STATIC_ROOT.iterdir())
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_PAGINATION_MAX_LIMIT = 100  # a larger ?limit= is refused with 422
 # Caps ?offset= too: past a database's bigint it was a 500.
-NINJA_PAGINATION_CLASS = "lottery_app.pagination.LimitOffsetPagination"
-# Past these Django refuses a request (413 / 400, as JSON: lottery_app.api); Django's defaults.
+NINJA_PAGINATION_CLASS = "common.pagination.LimitOffsetPagination"
+# Past these Django refuses a request (413 / 400, as JSON: config.api); Django's defaults.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
@@ -338,7 +338,7 @@ LOTTERY_WITNESS_RETRY_SECONDS = env_int("LOTTERY_WITNESS_RETRY_SECONDS", 10, min
 # --- Email (winner notifications) -------------------------------------------------------
 
 # console:// prints mail in the worker's terminal (embedded mode); production sets
-# smtp+tls://user:password@host:587 (or smtps://, smtp://). See lottery_app.env.email_url_parse.
+# smtp+tls://user:password@host:587 (or smtps://, smtp://). See common.env.email_url_parse.
 EMAIL_URL = env_str("EMAIL_URL", "console://")
 _email = email_url_parse("EMAIL_URL", EMAIL_URL)
 EMAIL_BACKEND = _email.backend
@@ -413,7 +413,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Leave print() output (the console email backend's mails) as it is, not one log line each.
 CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Touched every 10 s while a worker consumes (lottery_app.celery.Heartbeat), for a container
+# Touched every 10 s while a worker consumes (config.celery.Heartbeat), for a container
 # healthcheck that costs a stat instead of a second Celery process. Empty: not written.
 LOTTERY_WORKER_HEARTBEAT_FILE = env_str("LOTTERY_WORKER_HEARTBEAT_FILE", "")
 # Beat writes its state here whatever the broker and database are (a fresh clone has no var/).
@@ -466,12 +466,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Adds the id of the request (X-Request-ID) or Celery task the line was written in.
-    "filters": {"context": {"()": "lottery_app.logs.ContextFilter"}},
+    "filters": {"context": {"()": "common.logs.ContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(context)s]: %(message)s"},
-        "json": {"()": "lottery_app.logs.JsonFormatter"},
+        "json": {"()": "common.logs.JsonFormatter"},
         "one_line": {
-            "()": "lottery_app.logs.NoTracebackFormatter",
+            "()": "common.logs.NoTracebackFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(context)s]: %(message)s",
         },
     },

@@ -7,10 +7,10 @@ from unittest import mock
 
 import pytest
 
+from common.logs import ContextFilter, JsonFormatter
 from draws.tasks import lottery_draw_closed_days
-from lottery_app.logs import ContextFilter, JsonFormatter
+from tests.config.test_settings import open_yesterday, run_manage
 from tests.conftest import D, on, the_day_after
-from tests.lottery_app.test_settings import open_yesterday, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_a_request_id_from_the_client_is_returned_and_on_every_line(client, line
 
     assert response.status_code == 500
     assert response["X-Request-ID"] == "edge-42.a"
-    mine = [r for r in lines if r.name in ("lottery_app.api", "django.request")]
+    mine = [r for r in lines if r.name in ("config.api", "django.request")]
     assert mine
     assert {r.request_id for r in mine} == {"edge-42.a"}
 

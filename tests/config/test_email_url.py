@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from lottery_app.env import email_url_parse
-from tests.lottery_app.test_settings import run_manage
+from common.env import email_url_parse
+from tests.config.test_settings import run_manage
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from draws.services import lottery_draw
+from tests.config.test_settings import PRODUCTION, open_yesterday, run_manage
 from tests.conftest import D, on, submit, the_day_after
-from tests.lottery_app.test_settings import PRODUCTION, open_yesterday, run_manage
 
 pytestmark = pytest.mark.django_db
 

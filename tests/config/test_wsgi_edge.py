@@ -17,8 +17,8 @@ from django.core.signals import request_started
 from django.db import close_old_connections
 
 from ballots.models import Ballot
-from lottery_app.wsgi import application, django_application
-from lottery_app.wsgi_edge import environment_kept_out
+from config.wsgi import application, django_application
+from config.wsgi_edge import environment_kept_out
 from tests.conftest import bearer_client, on
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_the_process_environment_does_not_reach_the_request(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://app:hunter2@db/lottery")
     # A server started with these variables: the edge reads the environment it runs in.
     monkeypatch.setattr(
-        "tests.lottery_app.test_wsgi_edge.application", environment_kept_out(django_application)
+        "tests.config.test_wsgi_edge.application", environment_kept_out(django_application)
     )
     seen: dict[str, Any] = {}
 
