@@ -19,7 +19,7 @@ from ninja_jwt.models import TokenUser
 from ninja_jwt.tokens import AccessToken, Token, UntypedToken
 
 from accounts.models import User
-from common.errors import Unauthorized
+from common.errors import NotAuthenticated
 
 INVALID_TOKEN = "Given token not valid for any token type"  # noqa: S105 - a message
 # The two mistakes Swagger UI's Authorize dialog invites, each told apart from a bad token.
@@ -75,18 +75,18 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> TokenUser | User:
         # Raised rather than returning None, so the 401 says why (the API's error handler).
         if token[:7].lower() == "bearer ":
-            raise Unauthorized(BEARER_TWICE)
+            raise NotAuthenticated(BEARER_TWICE)
         try:
             token_user, expires_at = _access_token_verify(token)
         except TokenError:
-            raise Unauthorized(_refusal(token)) from None
+            raise NotAuthenticated(_refusal(token)) from None
         if expires_at <= time.time():
-            raise Unauthorized(INVALID_TOKEN)
+            raise NotAuthenticated(INVALID_TOKEN)
         if not self.load_user:
             return token_user
         user = User.objects.filter(pk=token_user.id, is_active=True).first()
         if user is None:
-            raise Unauthorized("User not found or inactive.")
+            raise NotAuthenticated("User not found or inactive.")
         return user
 
 

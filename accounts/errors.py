@@ -1,16 +1,12 @@
-from common.errors import ApplicationError
+from common.errors import ApplicationError, PermissionDenied
 
 
 class LinkInvalid(ApplicationError):
     """A mailed link (password reset, email confirmation) that is forged, expired or used."""
 
-    status_code = 400
 
-
-class PasswordIncorrect(ApplicationError):
+class PasswordIncorrect(PermissionDenied):
     """The current password, asked again before a change that would hand over the account.
 
-    403, not 401: the caller's token is fine (a 401 tells a client to sign in again).
+    Not NotAuthenticated: the caller's token is fine (a 401 tells a client to sign in again).
     """
-
-    status_code = 403

@@ -30,7 +30,7 @@ from common.errors import (
     Conflict,
     DependencyUnavailable,
     InvalidInput,
-    Unauthorized,
+    NotAuthenticated,
 )
 from common.ratelimit import client_address, rate_limit_charge
 
@@ -179,7 +179,7 @@ def token_pair_obtain(*, request: HttpRequest, username: str, password: str) -> 
     # (and take) the same.
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        raise Unauthorized(BAD_CREDENTIALS)
+        raise NotAuthenticated(BAD_CREDENTIALS)
     refresh = RefreshToken.for_user(user)  # type: ignore[misc]  # the library mistypes it
     return {
         "username": user.get_username(),
@@ -193,10 +193,10 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
         # Verifies signature, expiry and the blacklist.
         token = token_decode(RefreshToken, refresh)
     except TokenError as exc:
-        raise Unauthorized(BAD_TOKEN) from exc
+        raise NotAuthenticated(BAD_TOKEN) from exc
     user_id = token_user_id(token.payload)
     if user_id is None or not User.objects.filter(pk=user_id, is_active=True).exists():
-        raise Unauthorized(BAD_CREDENTIALS)
+        raise NotAuthenticated(BAD_CREDENTIALS)
     return {"access": str(token.access_token)}
 
 
@@ -204,17 +204,17 @@ def token_verify(*, token: str) -> None:
     try:
         verified = token_decode(UntypedToken, token)
     except TokenError as exc:
-        raise Unauthorized(BAD_TOKEN) from exc
+        raise NotAuthenticated(BAD_TOKEN) from exc
     # A refresh token that was logged out (blacklisted) is no longer valid either.
     if BlacklistedToken.objects.filter(token__jti=verified.get("jti")).exists():
-        raise Unauthorized(BAD_TOKEN)
+        raise NotAuthenticated(BAD_TOKEN)
 
 
 def token_blacklist(*, refresh: str) -> None:
     try:
         token_decode(RefreshToken, refresh).blacklist()
     except TokenError as exc:
-        raise Unauthorized(BAD_TOKEN) from exc
+        raise NotAuthenticated(BAD_TOKEN) from exc
 
 
 # --- The account's life: its address, its password, its end -------------------------------

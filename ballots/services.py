@@ -14,7 +14,7 @@ from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
 from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
 from ballots.policy import policies_log
-from common.errors import InvalidInput, Unauthorized
+from common.errors import InvalidInput, NotAuthenticated
 from common.metrics import BALLOTS_ACCEPTED, BALLOTS_REFUSED
 from common.ratelimit import rate_limit_charge
 from common.schemas import ISO_DATE
@@ -111,7 +111,7 @@ def ballot_submit(
         # Or the foreign keys, which both databases check at the commit (deferred): the
         # user of this still-valid token was deleted.
         if not User.objects.filter(pk=user_id).exists():
-            raise Unauthorized(USER_GONE) from None
+            raise NotAuthenticated(USER_GONE) from None
         raise
     return ballot
 
@@ -232,7 +232,7 @@ def _ballots_insert(
     except IntegrityError as exc:
         # The access token is not checked against the users table (accounts.auth): a token
         # that outlived its user's deletion ends here, at the foreign key.
-        raise Unauthorized(USER_GONE) from exc
+        raise NotAuthenticated(USER_GONE) from exc
     if not ids:
         BALLOTS_REFUSED.inc(count)
         raise LotteryNotOpen(

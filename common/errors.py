@@ -1,17 +1,18 @@
-"""The domain error hierarchy.
+"""The domain's errors: what went wrong, in words and data, and nothing about HTTP.
 
-Services raise these; the one handler on the NinjaAPI (``config.api``) turns them into
-``{"detail": ...}`` answers with ``status_code``, so API handlers never build error bodies.
+Services and selectors raise these. The API's one handler (config.api) and the pages turn
+them into answers through ``common.http.error_status``, the only place that knows which
+status each kind of error gets.
 """
 
-# Retry-After of the 503 answered when no working database connection can be had.
+# How long a client is told to wait when no working database connection can be had.
 DATABASE_RETRY_AFTER_SECONDS = 5
 # ... and when another dependency on the request's path (the cache) does not answer.
 DEPENDENCY_RETRY_AFTER_SECONDS = 5
 
 
 class ApplicationError(Exception):
-    status_code = 400
+    """The request cannot be carried out as asked."""
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
@@ -22,38 +23,34 @@ class ApplicationError(Exception):
 
 
 class NotFound(ApplicationError):
-    status_code = 404
+    pass
 
 
 class Conflict(ApplicationError):
-    status_code = 409
+    """The request clashes with the current state (a duplicate, a draw under way)."""
 
 
 class InvalidInput(ApplicationError):
-    status_code = 422
+    """The input is well formed but its values are refused."""
 
 
-class Unauthorized(ApplicationError):
-    status_code = 401
+class NotAuthenticated(ApplicationError):
+    """No valid credentials came with the request."""
 
 
-class TooManyRequests(ApplicationError):
-    status_code = 429
+class PermissionDenied(ApplicationError):
+    """The caller is known but may not do this."""
 
+
+class RateLimited(ApplicationError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 
 
 class DependencyUnavailable(ApplicationError):
-    """A dependency on the request's path (the cache's Redis) failed or did not answer."""
+    """Something the request needs (the cache, the mail server, the beacon) did not answer."""
 
-    status_code = 503
-
-    def __init__(self, detail: str, *, retry_after: int) -> None:
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
-
-
-class UnsupportedMediaType(ApplicationError):
-    status_code = 415

@@ -34,7 +34,7 @@ from redis.exceptions import RedisError
 from common.errors import (
     DEPENDENCY_RETRY_AFTER_SECONDS,
     DependencyUnavailable,
-    TooManyRequests,
+    RateLimited,
 )
 
 WINDOW_SECONDS = 60
@@ -65,7 +65,7 @@ _local_lock = threading.Lock()
 
 
 def rate_limit_charge(*, scope: str, key: str, limit: int, count: int = 1) -> None:
-    """Count ``count`` units of ``key`` in ``scope``; raise TooManyRequests past ``limit``."""
+    """Count ``count`` units of ``key`` in ``scope``; raise RateLimited past ``limit``."""
     # Hashed: a key may be any text (a username, a forwarded address), cache keys may not.
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     log_key = f"ratelimit:{scope}:{digest}"
@@ -81,7 +81,7 @@ def rate_limit_charge(*, scope: str, key: str, limit: int, count: int = 1) -> No
         return
     # More than the limit at once never fits; a minute is as good an answer as any.
     retry_after = WINDOW_SECONDS if wait < 0 else max(1, math.ceil(wait - 1e-6))
-    raise TooManyRequests("Too many requests; try again later.", retry_after=retry_after)
+    raise RateLimited("Too many requests; try again later.", retry_after=retry_after)
 
 
 def _charge(log_key: str, now: float, *, limit: int, count: int) -> float | None:

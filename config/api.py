@@ -21,14 +21,14 @@ from accounts.api import router as accounts_router
 from accounts.api import token_router
 from ballots.api import lottery_router
 from ballots.api import router as ballots_router
-from common.errors import (
-    DATABASE_RETRY_AFTER_SECONDS,
-    ApplicationError,
-    DependencyUnavailable,
-    TooManyRequests,
+from common.errors import DATABASE_RETRY_AFTER_SECONDS, ApplicationError
+from common.http import (
     UnsupportedMediaType,
+    error_headers,
+    error_status,
+    json_error,
+    safe_methods_only,
 )
-from common.http import json_error, safe_methods_only
 from common.metrics import MetricsAuth, metrics_exposition
 from common.openapi import openapi_tidy
 from common.renderers import ORJSONRenderer
@@ -171,9 +171,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    response = api.create_response(request, {"detail": exc.detail}, status=exc.status_code)
-    if isinstance(exc, TooManyRequests | DependencyUnavailable):
-        response["Retry-After"] = str(exc.retry_after)
+    response = api.create_response(request, {"detail": exc.detail}, status=error_status(exc))
+    for name, value in error_headers(exc).items():
+        response[name] = value
     return response
 
 

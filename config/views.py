@@ -23,8 +23,9 @@ from redis.exceptions import RedisError
 from accounts.services import login_attempt_charge
 from common.errors import (
     DATABASE_RETRY_AFTER_SECONDS,
+    DEPENDENCY_RETRY_AFTER_SECONDS,
     DependencyUnavailable,
-    TooManyRequests,
+    RateLimited,
 )
 from common.http import json_error
 from common.middleware import uses_cookies
@@ -206,10 +207,10 @@ def page_exception_response(request: HttpRequest, exc: BaseException | None) -> 
     """
     if not browser_path(request):
         return None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, RateLimited):
         return too_many_page(request, exc.retry_after)
     if isinstance(exc, DependencyUnavailable):
-        return _unavailable_page(request, exc.retry_after)
+        return _unavailable_page(request, exc.retry_after or DEPENDENCY_RETRY_AFTER_SECONDS)
     if isinstance(exc, OperationalError | InterfaceError | RedisError):
         logger.warning("Unavailable on %s %s: %r", request.method, request.path, exc)
         return _unavailable_page(request, DATABASE_RETRY_AFTER_SECONDS)
@@ -256,8 +257,8 @@ def admin_login(request: HttpRequest) -> HttpResponse:
         try:
             address_limit_charge(request=request)  # the budget of register and /token/pair
             login_attempt_charge(username=request.POST.get("username", ""))
-        except TooManyRequests as exc:
+        except RateLimited as exc:
             return too_many_page(request, exc.retry_after)
         except DependencyUnavailable as exc:
-            return _unavailable_page(request, exc.retry_after)
+            return _unavailable_page(request, exc.retry_after or DEPENDENCY_RETRY_AFTER_SECONDS)
     return admin.site.login(request)

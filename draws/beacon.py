@@ -23,15 +23,13 @@ from typing import Any
 from django.conf import settings
 
 from ballots.calendar import closes_at
-from common.errors import ApplicationError
+from common.errors import DependencyUnavailable
 
 _TIMEOUT_SECONDS = 10
 
 
-class BeaconUnavailable(ApplicationError):
+class BeaconUnavailable(DependencyUnavailable):
     """The beacon did not answer, or the day's round is not out yet: draw again later."""
-
-    status_code = 503
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from accounts.services import (
     user_email_change,
     user_password_change,
 )
-from common.errors import ApplicationError, DependencyUnavailable, TooManyRequests
+from common.errors import ApplicationError, DependencyUnavailable, RateLimited
+from common.http import error_status
 from common.ratelimit import address_limit_charge
 from pages.forms import (
     AccountDeleteForm,
@@ -51,7 +52,7 @@ def _user(request: HttpRequest) -> User:
 def _refused(form: forms.Form, exc: ApplicationError, **renamed: str) -> int:
     """Show a service's refusal on ``form``; the page's status for it."""
     errors_to_fields(form, exc, renamed=renamed)
-    return exc.status_code if isinstance(exc, TooManyRequests | DependencyUnavailable) else 200
+    return error_status(exc) if isinstance(exc, RateLimited | DependencyUnavailable) else 200
 
 
 def _address_charge(request: HttpRequest, form: forms.Form) -> int:

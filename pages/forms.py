@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from accounts.services import login_attempt_charge
 from ballots.models import BallotStatus
-from common.errors import ApplicationError, TooManyRequests
+from common.errors import ApplicationError, RateLimited
 from common.ratelimit import address_limit_charge
 
 
@@ -69,7 +69,7 @@ def errors_to_fields(
     field = (renamed or {}).get(exc.field or "", exc.field)
     field = field if field in form.fields else None
     detail = exc.detail
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, RateLimited):
         detail = f"Too many attempts; try again in {exc.retry_after} seconds."
     form.add_error(field, detail)
 
@@ -116,7 +116,7 @@ class LoginForm(AuthenticationForm):
         try:
             address_limit_charge(request=self.request)  # type: ignore[arg-type]
             login_attempt_charge(username=self.data.get("username", ""))
-        except TooManyRequests as exc:
+        except RateLimited as exc:
             self.rate_limited = True
             raise forms.ValidationError(
                 f"Too many attempts; try again in {exc.retry_after} seconds."

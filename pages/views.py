@@ -33,7 +33,7 @@ from ballots import selectors as ballot_selectors
 from ballots import services as ballot_services
 from ballots.models import Ballot, BallotStatus, Lottery
 from ballots.schemas import BallotFilters, LotteryOut
-from common.errors import ApplicationError, NotFound, TooManyRequests
+from common.errors import ApplicationError, NotFound, RateLimited
 from common.ratelimit import address_limit_charge
 from common.renderers import json_bytes
 from common.schemas import ISO_DATE
@@ -231,7 +231,7 @@ def register(request: HttpRequest) -> HttpResponse:
         try:
             # The one per-address budget of everything that hashes a password (the API's too).
             address_limit_charge(request=request)
-        except TooManyRequests as exc:
+        except RateLimited as exc:
             errors_to_fields(form, exc)
             status = 429
         if status == 200 and form.is_valid():
@@ -307,7 +307,7 @@ def play(request: HttpRequest) -> HttpResponse:
                 ).ids
         except ApplicationError as exc:
             errors_to_fields(form, exc)
-            if isinstance(exc, TooManyRequests):
+            if isinstance(exc, RateLimited):
                 status = 429
         else:
             noun = "ballot" if len(ids) == 1 else "ballots"

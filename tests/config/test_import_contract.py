@@ -53,7 +53,9 @@ def test_the_tree_as_it_is_keeps_the_contract(tree: Path) -> None:
         ("ballots/models.py", "import draws.models"),  # a lower app importing a higher one
     ],
 )
-def test_an_import_pointing_up_breaks_the_contract(tree: Path, module: str, wrong_import: str) -> None:
+def test_an_import_pointing_up_breaks_the_contract(
+    tree: Path, module: str, wrong_import: str
+) -> None:
     path = tree / module
     original = path.read_text()
     path.write_text(f"{original}\n{wrong_import}  # noqa\n")
