@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from ballots import selectors
+from ballots import queries, selectors
 from ballots.calendar import lottery_today, lottery_zone, open_dates
 from ballots.errors import IdempotencyKeyReused, LotteryNotOpen
 from ballots.models import Ballot, BallotIdempotencyKey, BallotStatus, Lottery
@@ -224,11 +224,11 @@ def _ballots_insert(
 
     created_at = timezone.now()
     try:
-        ids = _ballots_insert_if_open(user_id, lottery_date, count, created_at)
+        ids = queries.ballots_insert_if_open(user_id, lottery_date, count, created_at)
         if not ids:
             # The usual reason is that nobody has looked at this window yet: create its days.
             lottery_ensure(lottery_dates=open_dates(today))
-            ids = _ballots_insert_if_open(user_id, lottery_date, count, created_at)
+            ids = queries.ballots_insert_if_open(user_id, lottery_date, count, created_at)
     except IntegrityError as exc:
         # The access token is not checked against the users table (accounts.auth): a token
         # that outlived its user's deletion ends here, at the foreign key.
@@ -240,53 +240,6 @@ def _ballots_insert(
         )
     BALLOTS_ACCEPTED.inc(len(ids))
     return lottery_date, created_at, ids
-
-
-def _ballots_insert_if_open(
-    user_id: int, lottery_date: date, count: int, created_at: datetime
-) -> list[uuid.UUID]:
-    """Insert ``count`` ballots only if their lottery is open, in ONE statement.
-
-    One statement is all-or-nothing without a transaction of our own: every row or none.
-
-    The race this closes: a draw closes day D while a submission for D is in flight. The
-    draw takes ``SELECT ... FOR UPDATE`` on D's lottery row before it counts; this insert
-    reads the row ``FOR SHARE``. If the draw holds the row, the insert waits, then re-reads
-    the state (now closed) and inserts nothing; if the insert holds it, the draw waits for it
-    to commit and counts all its ballots. On SQLite the database-wide write lock serialises
-    the two the same way.
-    """
-    lottery_filter = [
-        Lottery._meta.get_field("date").get_db_prep_value(lottery_date, connection),
-        Lottery.State.OPEN,
-    ]
-    stamp = Ballot._meta.get_field("created_at").get_db_prep_value(created_at, connection)
-    if connection.vendor == "postgresql":
-        # The ids are made by the server (v4 UUIDs, as uuid.uuid4 makes) and read back.
-        sql = (
-            f"INSERT INTO {Ballot._meta.db_table} (id, user_id, lottery_id, created_at) "  # noqa: S608 - identifiers come from model metadata
-            f"SELECT gen_random_uuid(), %s, lottery.id, %s "
-            f"FROM {Lottery._meta.db_table} AS lottery CROSS JOIN generate_series(1, %s) "
-            f"WHERE lottery.date = %s AND lottery.state = %s "
-            f"FOR SHARE OF lottery RETURNING id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [user_id, stamp, count, *lottery_filter])
-            return [row[0] for row in cursor.fetchall()]
-    # SQLite: no generate_series and no UUID function; the ids come in as a VALUES table.
-    ids = [uuid.uuid4() for _ in range(count)]
-    id_field = Ballot._meta.get_field("id")
-    sql = (
-        # INSERT first: Python's sqlite3 reports rowcount only for a statement that starts so.
-        f"INSERT INTO {Ballot._meta.db_table} (id, user_id, lottery_id, created_at) "  # noqa: S608 - placeholders and model metadata only
-        f"WITH new (id) AS (VALUES {', '.join(['(%s)'] * count)}) "
-        f"SELECT new.id, %s, lottery.id, %s FROM {Lottery._meta.db_table} AS lottery, new "
-        f"WHERE lottery.date = %s AND lottery.state = %s"
-    )
-    params = [id_field.get_db_prep_value(i, connection) for i in ids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user_id, stamp, *lottery_filter])
-        return ids if cursor.rowcount == count else []
 
 
 def _open_window_text() -> str:

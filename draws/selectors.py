@@ -1,15 +1,15 @@
 import functools
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from ballots import queries
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
 from common.errors import NotFound
@@ -20,11 +20,8 @@ from draws.models import Draw, WinnerNotification
 from draws.schemas import DrawOut
 
 if TYPE_CHECKING:
-    import psycopg
+    pass
 
-# Rows per round trip when the draw streams a day's ids: big enough that round trips do not
-# count, small enough (256 KiB of ids) that memory stays flat.
-FETCH_SIZE = 16_384
 _CHUNK_ENTRY = 16 + 32  # one chunk's first ballot id and root, in Draw.chunks
 
 
@@ -129,7 +126,7 @@ def ballot_set_digest(*, lottery: Lottery) -> BallotSet:
     so memory holds one fetch and one entry per 1,024 ballots, never the day. The caller
     holds the lottery's lock.
     """
-    count, chunks = merkle.chunk_roots(_ballot_id_batches(lottery.pk))
+    count, chunks = merkle.chunk_roots(queries.ballot_ids_in_order(lottery.pk))
     if count == 0:
         return BallotSet(0, merkle.EMPTY_ROOT, b"")
     root = merkle.root_of([chunk_root for _, chunk_root in chunks])
@@ -322,29 +319,3 @@ def _ids_from(lottery_id: int, *, first: bytes, limit: int) -> list[bytes]:
         .values_list("id", flat=True)[:limit]
     )
     return [ballot_id.bytes for ballot_id in ids]
-
-
-def _ballot_id_batches(lottery_id: int) -> Iterator[list[bytes]]:
-    """The day's ballot ids as 16-byte strings in ascending order, FETCH_SIZE at a time."""
-    table = Ballot._meta.db_table
-    if connection.vendor == "postgresql":
-        # A server-side cursor (inside the caller's transaction) in binary format:
-        # uuid_send() hands each id over as its 16 raw bytes, with no UUID objects.
-        connection.ensure_connection()
-        raw = cast("psycopg.Connection[Any]", connection.connection)
-        with raw.cursor(name="draw_ballot_ids", binary=True) as cursor:
-            cursor.execute(
-                f"SELECT uuid_send(id) FROM {table} WHERE lottery_id = %s ORDER BY id",  # noqa: S608 - the table name comes from model metadata
-                [lottery_id],
-            )
-            while rows := cursor.fetchmany(FETCH_SIZE):
-                yield [row[0] for row in rows]
-        return
-    # SQLite keeps a UUID as 32 hex characters; its cursor also reads lazily.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE lottery_id = %s ORDER BY id",  # noqa: S608 - the table name comes from model metadata
-            [lottery_id],
-        )
-        while rows := cursor.fetchmany(FETCH_SIZE):
-            yield [bytes.fromhex(row[0]) for row in rows]
