@@ -46,9 +46,8 @@ USER lottery
 EXPOSE 8000
 
 # Granian (a Rust HTTP server with keep-alive) running the WSGI app: two processes (one per
-# core) of two threads each, so one thread's database wait overlaps the other's Python.
-# `make bench-api` on a quiet machine, same run, 2 vs 4 vs 8 threads: POST /ballots 1,595 /
-# 1,372 / 1,412 req/s with p99 30 / 47 / 283 ms (more threads only queue on the GIL).
+# core) of two threads each, so one thread's database wait overlaps the other's Python; more
+# threads only queue on the GIL (docs/scaling.md, "Threads per Granian process").
 # In compose it sits behind nginx (deploy/nginx.conf), which buffers request bodies.
 CMD ["granian", "--interface", "wsgi", "config.wsgi:application", \
      "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--blocking-threads", "2"]

@@ -21,7 +21,9 @@ BASE_URL ?= http://localhost:$(PORT)
 # is gone). `make install` and `make migrate` always do their work.
 VAR_DIR := $(or $(LOTTERY_VAR_DIR),var)
 SYNCED := .venv/.make-synced
-DB_KEY := $(shell printf '%s' "$$DATABASE_URL" | cksum | cut -d' ' -f1)
+# The stamp's name says which database it is about: the embedded one, or a DATABASE_URL by
+# its checksum (the URL may hold a password, which has no place in a file name).
+DB_KEY := $(if $(DATABASE_URL),url-$(shell printf '%s' "$$DATABASE_URL" | cksum | cut -d' ' -f1),embedded)
 MIGRATED := $(VAR_DIR)/.make-migrated-$(DB_KEY)
 MIGRATIONS := $(wildcard */migrations/0*.py)
 SQLITE_FILE := $(if $(DATABASE_URL),$(patsubst sqlite:///%,%,$(filter sqlite:///%,$(DATABASE_URL))),$(VAR_DIR)/db.sqlite3)

@@ -113,7 +113,8 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-# Persistent connections: opening one per request costs ~4 ms and caps throughput.
+# Persistent connections: opening one per request caps throughput (docs/scaling.md, "Costs
+# the code relies on").
 # (PostgreSQL uses psycopg's pool instead; see below.)
 DATABASES = {"default": database_url_parse("DATABASE_URL", DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -328,8 +329,8 @@ if len(LOTTERY_WITNESS_URLS) != len(LOTTERY_WITNESS_KEYS):
     )
 LOTTERY_WITNESS_TIMEOUT_SECONDS = env_int("LOTTERY_WITNESS_TIMEOUT_SECONDS", 5, minimum=1)
 # How long after midnight a day's close must be cosigned, written into each day's policy. It
-# must stay far below the time an attacker needs for the day's 2**t squarings (about 1.2 us
-# each with GMP: 2**27 in 2.7 min), or a root held back could be ground; witnessing is
+# must stay far below the time an attacker needs for the day's 2**t squarings (docs/scaling.md,
+# "Costs the code relies on"), or a root held back could be ground; witnessing is
 # retried every LOTTERY_WITNESS_RETRY_SECONDS, several times within it. `manage.py check`
 # warns when it is not (record.apps).
 LOTTERY_CLOSE_WITNESS_SECONDS = env_int("LOTTERY_CLOSE_WITNESS_SECONDS", 60, minimum=1)

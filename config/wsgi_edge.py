@@ -55,8 +55,8 @@ def environment_kept_out(app: WSGIApp) -> WSGIApp:
     """Wrap the Django application: drop the process environment, read chunked bodies."""
 
     # The variables the server copies into each request, read once: walking os.environ
-    # decodes every name and value, ~75 us a request for 45 variables, where this tuple
-    # takes a few. Read again if a variable is added or removed while the process runs.
+    # decodes every name and value on every request (docs/scaling.md, "Costs the code relies
+    # on"). Read again if a variable is added or removed while the process runs.
     process: list[tuple[tuple[str, str], ...]] = [()]
     process_size = [-1]
 
