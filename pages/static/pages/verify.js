@@ -1294,10 +1294,12 @@
   // ``record``: the day's entries of the public record, or null for a day before it.
   async function ruleIndex(ctx, draw, report, record) {
     const minDelay = ctx.minDelay;
-    if (draw.ballot_count === 0) {
+    // A day without ballots has no winner, but its rule's promises are checked all the same
+    // (the seed and its commitment, the delay), as verify_draw.py checks them.
+    const noWinner = () => {
       report.pass("no winner", "a day without ballots has no index and no winner");
       return null;
-    }
+    };
     if (draw.rule === RULE_HMAC) {
       const commitment = hexOf(await sha256(bytesOfHex(draw.seed)));
       report.check("the seed matches its commitment", commitment === draw.seed_commitment, `SHA-256(seed) = ${commitment}`);
@@ -1313,7 +1315,7 @@
           ? 'none given; hmac-sha256 is fair only if the seed_commitment was public before the day closed: enter the one you saw in "Seed commitment seen before the close"'
           : `you saw ${seen}`,
       );
-      return hmacIndex(draw);
+      return draw.ballot_count === 0 ? noWinner() : hmacIndex(draw);
     }
     const t = draw.vdf_delay_log2;
     const squarings = 1n << BigInt(t);
@@ -1329,6 +1331,7 @@
           (delayOk ? "" : `; a demo or test day? Lower "Lowest delay to accept" to 2^${t} to accept it`),
       );
     }
+    if (draw.ballot_count === 0) return noWinner();
     const x = await vdfInput(draw);
     const y = BigInt(`0x${draw.vdf_output}`);
     const started = performance.now();
