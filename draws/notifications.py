@@ -1,89 +1,26 @@
-"""Telling the winner: what happens after a new draw commits, and the winner's email.
+"""Telling the winner: the email, sent at most once (draws.notification_tasks runs it).
 
-The draw service calls ``draw_committed`` when it creates a Draw; everything here runs only
-once that transaction has committed, so a rolled-back draw emails nobody and counts nothing.
+The draw service queues it once the draw has committed, so a rolled-back draw emails nobody;
+the sweep queues it again when that failed (draws.services.winner_notifications_requeue).
 """
 
 import logging
 import smtplib
-from datetime import timedelta
-from time import perf_counter
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.message import sanitize_address
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnreachable
 
-from common.metrics import DRAW_DURATION, DRAWS, NOTIFICATIONS
+from common.metrics import NOTIFICATIONS
 from draws.models import Draw, WinnerNotification
-from draws.selectors import draw_ids_unnotified
 
 logger = logging.getLogger(__name__)
-
-# The sweep re-queues the email of draws made this recently: longer than a broker outage
-# over a long weekend, short enough that a deployment on old data mails no old winners.
-REQUEUE_WINDOW = timedelta(days=3)
 
 
 class WinnerNotificationFailed(Exception):
     """The mail server refused or failed the message, so it was not sent; retry later."""
-
-
-def draw_committed(*, draw: Draw, started: float) -> None:
-    """After the draw's commit: count it, and queue the email if the day has a winner."""
-
-    def after_commit() -> None:
-        DRAW_DURATION.observe(perf_counter() - started)
-        DRAWS.labels(winner=str(draw.winning_ballot_id is not None).lower()).inc()
-        if draw.winning_ballot_id is not None:
-            _enqueue(draw.pk)
-
-    # robust: a broker that is down must not turn a committed draw into an error (and a
-    # retried draw task); the failure is logged by Django with the draw's traceback, and
-    # the next sweep queues the email again (winner_notifications_requeue).
-    transaction.on_commit(after_commit, robust=True)
-
-
-def winner_notifications_requeue() -> list[int]:
-    """Queue again the email of each recent draw whose winner has no notification record.
-
-    Their on_commit enqueue failed (the broker was down), or their task is still queued:
-    queued twice, the record lets one delivery send and the other sends nothing. Returns
-    the draw ids queued; stops at the first broker failure, the next sweep tries again.
-    """
-    draw_ids = draw_ids_unnotified(since=timezone.now() - REQUEUE_WINDOW)
-    if draw_ids:
-        # Not a deleted account's ballot, nor an address not confirmed: winner_notify
-        # records nothing for those, and they would be queued again at every sweep.
-        draw_ids = list(
-            Draw.objects.filter(pk__in=draw_ids, winning_ballot__user__email_confirmed=True)
-            .order_by("drawn_at")
-            .values_list("pk", flat=True)
-        )
-    for queued, draw_id in enumerate(draw_ids):
-        try:
-            _enqueue(draw_id)
-        except BrokerUnreachable as exc:
-            logger.warning(
-                "Could not queue the winner email of draw %s (%r); the next sweep tries again",
-                draw_id,
-                exc,
-            )
-            return draw_ids[:queued]
-        logger.warning(
-            "Queued the winner email of draw %s again: no delivery has claimed it", draw_id
-        )
-    return draw_ids
-
-
-def _enqueue(draw_id: int) -> None:
-    # Imported here: draws.tasks imports the draw service, which imports this module.
-    from draws.tasks import draw_winner_notify
-
-    draw_winner_notify.delay(draw_id)
 
 
 def winner_notify(*, draw_id: int) -> str:

@@ -1,8 +1,6 @@
-import functools
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
@@ -13,14 +11,8 @@ from ballots import queries
 from ballots.calendar import closes_at
 from ballots.models import Ballot, Lottery
 from common.errors import NotFound
-from common.http_cache import etag_of
-from common.renderers import json_bytes
 from draws import merkle, vdf
 from draws.models import Draw, WinnerNotification
-from draws.schemas import DrawOut
-
-if TYPE_CHECKING:
-    pass
 
 _CHUNK_ENTRY = 16 + 32  # one chunk's first ballot id and root, in Draw.chunks
 
@@ -41,73 +33,22 @@ def draw_get(*, lottery_date: date) -> Draw:
     return draw
 
 
-def draw_page_rendered(*, limit: int, offset: int) -> bytes:
-    """The JSON of one page of ``GET /draws``, rendered once per page until the next draw.
+# The results change only when a draw is added at a close or finished (nothing else updates
+# a Draw): the row count, the newest id and the count of finished rows.
+type DrawListVersion = tuple[int, int | None, int]
 
-    The list changes only when a draw is added at a close or finished (nothing else updates
-    a Draw), so a page is keyed by the table's version: the rows, the newest id and the
-    finished rows. One small query instead of the two compiled ORM queries, the row objects
-    and the validation of every item (~1.7 ms of a worker's CPU a request).
+
+def draw_list_version() -> DrawListVersion:
+    """The version of the results: a new one whenever draw_list's answer may have changed.
+
+    One small query, so that whatever is built from the results of one version can be kept
+    until the next close or draw.
     """
     table = Draw._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*), max(id), count(drawn_at) FROM {table}")  # noqa: S608 - model metadata
-        version = cursor.fetchone()
-    return _draw_page_rendered(version, limit, offset)
-
-
-# Pages of the current version are what is asked; a few old ones are kept until pushed out.
-# One entry is at most NINJA_PAGINATION_MAX_LIMIT results (~70 KB).
-@functools.lru_cache(maxsize=64)
-def _draw_page_rendered(version: tuple[int, int | None, int], limit: int, offset: int) -> bytes:
-    # A draw that commits between the version read and these queries is in the page
-    # already; the page is only served for the older version, so it is never stale.
-    draws = draw_list()
-    items = [DrawOut.from_orm(draw).model_dump() for draw in draws[offset : offset + limit]]
-    return json_bytes({"items": items, "count": draws.count()})  # schemas.DrawPage
-
-
-def rendered_results_forget() -> None:
-    """Drop every rendered result of this process (tests that alter the database)."""
-    _draw_rendered_final.cache_clear()
-    _draw_page_rendered.cache_clear()
-    ballot_id_page_rendered.cache_clear()
-
-
-@dataclass(frozen=True)
-class RenderedDraw:
-    body: bytes
-    etag: str
-    final: bool  # drawn: the answer never changes again
-
-
-def draw_rendered(*, lottery_date: date) -> RenderedDraw:
-    """The JSON of a day's draw and its ETag; a drawn day's is read from the database once.
-
-    A result never changes once its draw has committed (nothing updates a drawn Draw), so
-    every process keeps the rendered bytes: later reads cost no query, and whatever fields
-    DrawOut gains are cached with it. A day still drawing is rendered each time.
-    """
-    try:
-        return _draw_rendered_final(lottery_date)
-    except _StillDrawing as drawing:
-        return drawing.rendered
-
-
-class _StillDrawing(Exception):
-    def __init__(self, rendered: RenderedDraw) -> None:
-        self.rendered = rendered
-
-
-@functools.lru_cache(maxsize=4096)  # ~40 years of days; one entry is a few hundred bytes
-def _draw_rendered_final(lottery_date: date) -> RenderedDraw:
-    # lru_cache remembers no exception: neither NotFound (not closed yet) nor _StillDrawing.
-    draw = draw_get(lottery_date=lottery_date)
-    body = json_bytes(DrawOut.from_orm(draw).model_dump())
-    rendered = RenderedDraw(body, etag_of(body), draw.state == Draw.State.DRAWN)
-    if not rendered.final:
-        raise _StillDrawing(rendered)
-    return rendered
+        count, newest, drawn = cursor.fetchone()
+    return count, newest, drawn
 
 
 @dataclass(frozen=True)
@@ -191,7 +132,8 @@ def ballot_proof(*, lottery_date: date, ballot_id: UUID) -> Proof:
 
 
 def ballot_id_page(*, lottery_date: date, after: UUID | None, limit: int) -> list[UUID]:
-    """A drawn day's ballot ids in canonical (Merkle leaf) order, ``limit`` after ``after``."""
+    """A page of a closed day's ballot ids in canonical (Merkle leaf) order: ``limit`` ids
+    after ``after``. NotFound until the day has closed, so a page answered never changes."""
     lottery_id = (
         Draw.objects.filter(lottery__date=lottery_date).values_list("lottery_id", flat=True).first()
     )
@@ -203,32 +145,11 @@ def ballot_id_page(*, lottery_date: date, after: UUID | None, limit: int) -> lis
     return list(ballots.order_by("id").values_list("id", flat=True)[:limit])
 
 
-# A page of 10,000 ids is ~390 KB of JSON: at most ~25 MB per process. An auditor walks a
-# day's pages in order; pages asked with an arbitrary ``after`` miss the cache, which is why
-# these reads also have a per-address limit (PUBLIC_READ_RATE_LIMIT_PER_MINUTE).
-BALLOT_PAGES_CACHED = 64
-
-
-@functools.lru_cache(maxsize=BALLOT_PAGES_CACHED)
-def ballot_id_page_rendered(
-    *, lottery_date: date, after: UUID | None, limit: int
-) -> tuple[bytes, str]:
-    """The JSON of one page of ``GET /draws/{date}/ballots`` and its ETag, rendered once.
-
-    ``ballot_id_page`` answers only once the day's ballot set can no longer change (it
-    raises NotFound before, which lru_cache does not remember), so a page it answers is
-    immutable: rendering it cost 70-130 ms of CPU at 10,000 ids, every time, uncached.
-    """
-    ids = ballot_id_page(lottery_date=lottery_date, after=after, limit=limit)
-    body = json_bytes({"items": ids, "next_after": ids[-1] if len(ids) == limit else None})
-    return body, etag_of(body)  # schemas.BallotIdPage
-
-
 def lottery_dates_undrawn(*, today: date) -> list[date]:
     """The closed days (before ``today``) that were open and have no result, oldest first.
 
     A day counts if its row, and with it its seed commitment, existed before its midnight,
-    or if it took a ballot (a request that began before midnight may make the row just
+    or if it took a ballot (a submission that began before midnight may make the row just
     after it; every accepted ballot is drawn). A day nobody ever saw (before a fresh
     install's first start, or a gap of more than a week with the server down and nobody
     looking) had no public commitment and no ballots, so it gets no result rather than an

@@ -7,19 +7,22 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from ballots.calendar import lottery_dates_ahead, lottery_today
 from ballots.models import Lottery
 from ballots.services import lottery_ensure
+from common.metrics import DRAW_DURATION, DRAWS
 from draws import chain, merkle, record, vdf
 from draws.beacon import BeaconValue, beacon_fetch
 from draws.checkin import checkin
 from draws.errors import DrawInProgress, LotteryStillOpen
 from draws.models import Draw
-from draws.notifications import draw_committed, winner_notifications_requeue
+from draws.notification_tasks import draw_winner_notify
 from draws.selectors import (
     ballot_at,
     ballot_set_digest,
+    draw_ids_unnotified,
     lottery_dates_overdue,
     lottery_sweep_due,
 )
@@ -31,6 +34,10 @@ logger = logging.getLogger(__name__)
 # for CLAIM_SECONDS has lapsed (its worker died) and the next sweep takes the day over.
 CLAIM_SECONDS = 60
 CLAIM_RENEW_SECONDS = 10
+
+# The sweep re-queues the email of draws made this recently: longer than a broker outage
+# over a long weekend, short enough that a deployment on old data mails no old winners.
+REQUEUE_WINDOW = timedelta(days=3)
 
 
 def lottery_draw(*, lottery_date: date) -> Draw:
@@ -44,6 +51,8 @@ def lottery_draw(*, lottery_date: date) -> Draw:
     Safe to run twice at once (two beats, a retry, a redelivered task): step 1 happens once
     (the second caller waits on the lock and finds the draw), step 2 refuses a second worker
     (DrawInProgress), step 3 re-reads the row under its lock and keeps the first result.
+    The call that commits the result times it (DRAW_DURATION), counts it and queues the
+    winner's email.
     """
     if lottery_date >= lottery_today():
         raise LotteryStillOpen(
@@ -59,8 +68,15 @@ def lottery_draw(*, lottery_date: date) -> Draw:
     if witnesses_behind():
         witnesses_ask()
     _delay_evaluate(draw)
-    beacon = _beacon_for(draw)
-    return _draw_finish(draw=draw, beacon=beacon, started=started)
+    drawn, committed = _draw_finish(draw=draw, beacon=_beacon_for(draw))
+    if not committed:  # another worker finished the day first
+        return drawn
+    seconds = perf_counter() - started
+    # At once, as the draw has committed; later only under a caller's own transaction.
+    transaction.on_commit(lambda: DRAW_DURATION.observe(seconds))
+    _log_drawn(drawn)
+    checkin(f"drew {drawn.lottery.date}: winning ballot {drawn.winning_ballot_id or 'none'}")
+    return drawn
 
 
 def lottery_draw_closed() -> list[Draw]:
@@ -102,6 +118,38 @@ def lottery_draw_closed() -> list[Draw]:
         except DrawInProgress as exc:
             logger.info("%s", exc.detail)
     return draws
+
+
+def winner_notifications_requeue() -> list[int]:
+    """Queue again the email of each recent draw whose winner has no notification record.
+
+    Their enqueue on commit failed (the broker was down), or their task is still queued:
+    queued twice, the record lets one delivery send and the other sends nothing. Returns
+    the draw ids queued; stops at the first broker failure, the next sweep tries again.
+    """
+    draw_ids = draw_ids_unnotified(since=timezone.now() - REQUEUE_WINDOW)
+    if draw_ids:
+        # Not a deleted account's ballot, nor an address not confirmed: winner_notify
+        # records nothing for those, and they would be queued again at every sweep.
+        draw_ids = list(
+            Draw.objects.filter(pk__in=draw_ids, winning_ballot__user__email_confirmed=True)
+            .order_by("drawn_at")
+            .values_list("pk", flat=True)
+        )
+    for queued, draw_id in enumerate(draw_ids):
+        try:
+            draw_winner_notify.delay(draw_id)
+        except BrokerUnreachable as exc:
+            logger.warning(
+                "Could not queue the winner email of draw %s (%r); the next sweep tries again",
+                draw_id,
+                exc,
+            )
+            return draw_ids[:queued]
+        logger.warning(
+            "Queued the winner email of draw %s again: no delivery has claimed it", draw_id
+        )
+    return draw_ids
 
 
 def _lottery_close(*, lottery_date: date) -> Draw:
@@ -222,14 +270,18 @@ def _witnesses_ask_apart() -> None:
         connection.close()  # this thread's own connection, not the pool's for good
 
 
-def _draw_finish(*, draw: Draw, beacon: BeaconValue | None, started: float) -> Draw:
-    """Step 3: the winner and the link to the chain's head, committed with the draw."""
+def _draw_finish(*, draw: Draw, beacon: BeaconValue | None) -> tuple[Draw, bool]:
+    """Step 3: the winner and the link to the chain's head, committed with the draw.
+
+    Returns the drawn day, and whether this call committed it (not another worker). Once
+    it commits, the draw is counted and the winner's email queued.
+    """
     for attempt in range(3):
         try:
             with transaction.atomic():
                 locked = Draw.objects.select_for_update().select_related("lottery").get(pk=draw.pk)
                 if locked.state == Draw.State.DRAWN:
-                    return locked
+                    return locked, False
                 _draw_decide(locked, beacon=beacon)
                 # Heights are unique: two days finishing at once cannot both follow one head;
                 # the second's insert fails and it links to the new head.
@@ -240,15 +292,26 @@ def _draw_finish(*, draw: Draw, beacon: BeaconValue | None, started: float) -> D
                 locked.save()
                 Lottery.objects.filter(pk=locked.lottery_id).update(state=Lottery.State.DRAWN)
                 locked.lottery.state = Lottery.State.DRAWN
-                draw_committed(draw=locked, started=started)  # metrics and the email, on commit
+                _draw_committed(locked)
         except IntegrityError:
             if attempt == 2:
                 raise
             continue
         break
-    _log_drawn(locked)
-    checkin(f"drew {locked.lottery.date}: winning ballot {locked.winning_ballot_id or 'none'}")
-    return locked
+    return locked, True
+
+
+def _draw_committed(draw: Draw) -> None:
+    """Once the draw commits (a rolled-back one counts nothing and emails nobody): count it,
+    and queue the winner's email."""
+    won = draw.winning_ballot_id is not None
+    transaction.on_commit(lambda: DRAWS.labels(winner=str(won).lower()).inc())
+    if won:
+        draw_id = draw.pk
+        # robust: a broker that is down must not turn a committed draw into an error (and a
+        # retried draw task); Django logs the failure with its traceback, and the next sweep
+        # queues the email again (winner_notifications_requeue).
+        transaction.on_commit(lambda: draw_winner_notify.delay(draw_id), robust=True)
 
 
 def _draw_decide(draw: Draw, *, beacon: BeaconValue | None) -> None:

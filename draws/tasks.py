@@ -1,3 +1,8 @@
+"""The draw's Celery tasks: beat's midnight run and sweep, and a worker's catch-up at start.
+
+Thin: the task calls the draw service (draws.services) and decides about retries.
+"""
+
 import logging
 import math
 import time
@@ -7,8 +12,12 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
-from draws.notifications import WinnerNotificationFailed, winner_notify
+from draws.notification_tasks import draw_winner_notify
 from draws.services import lottery_draw_closed
+
+# Celery's autodiscovery imports each app's tasks module: the winner's email task lives apart
+# (draws/notification_tasks.py, below the draw service that queues it) and is named here.
+__all__ = ["draw_closed_days_on_worker_start", "draw_winner_notify", "lottery_draw_closed_days"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,40 +54,6 @@ def lottery_draw_closed_days(self: Task, retry: bool = True) -> list[str]:
         )
         raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc
     return [draw.lottery.date.isoformat() for draw in draws]
-
-
-NOTIFY_MAX_RETRIES = 8
-NOTIFY_FIRST_DELAY_SECONDS = 30
-NOTIFY_MAX_DELAY_SECONDS = 3600
-
-
-@shared_task(bind=True, acks_late=True, max_retries=NOTIFY_MAX_RETRIES)
-def draw_winner_notify(self: Task, draw_id: int) -> str:
-    """Email a draw's winner; queued by the draw service once the draw has committed.
-
-    A second delivery (acks_late redelivery, a retry racing a redelivery) finds the
-    notification record and sends nothing. While the mail server fails, retries back off
-    30 s, 60 s, 120 s ... up to an hour between attempts (about four hours in all).
-    """
-    try:
-        outcome = winner_notify(draw_id=draw_id)
-    except WinnerNotificationFailed as exc:
-        attempt = self.request.retries + 1
-        if attempt > NOTIFY_MAX_RETRIES:
-            logger.error("Winner email of draw %s failed (%s); giving up", draw_id, exc)
-            raise
-        delay = min(NOTIFY_FIRST_DELAY_SECONDS * 2**self.request.retries, NOTIFY_MAX_DELAY_SECONDS)
-        logger.warning(
-            "Winner email of draw %s failed (%s); retry %d of %d in %d s",
-            draw_id,
-            exc,
-            attempt,
-            NOTIFY_MAX_RETRIES,
-            delay,
-        )
-        raise self.retry(exc=exc, countdown=delay) from exc
-    logger.info("Winner email of draw %s: %s", draw_id, outcome)
-    return outcome
 
 
 @worker_ready.connect

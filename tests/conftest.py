@@ -14,8 +14,8 @@ from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 from ballots.models import Ballot
+from common.http_cache import rendered_once_clear
 from config.celery import app as celery_app
-from draws.selectors import rendered_results_forget
 from record.receipts import forget_policy_hashes
 
 PASSWORD = "correct-horse-battery-staple"
@@ -33,11 +33,11 @@ def _fast_hashing_and_clean_cache(settings):
     settings.LOTTERY_LOG_ORIGIN = ""
     settings.LOTTERY_LOG_KEY_MAKE = False
     cache.clear()
-    rendered_results_forget()  # the per-process caches of drawn results: each test's own
+    rendered_once_clear()  # the per-process caches of rendered results: each test's own
     forget_policy_hashes()
     yield
     cache.clear()
-    rendered_results_forget()
+    rendered_once_clear()
     forget_policy_hashes()
 
 
@@ -58,10 +58,10 @@ def _queued_tasks_run_inline(request: pytest.FixtureRequest) -> Iterator[None]:
 def forget_rendered_results() -> None:
     """Drop the server's rendered results, after a test altered a drawn day in the database.
 
-    A drawn result never changes, so each process renders it once (draws.selectors); a
+    A drawn result never changes, so each process renders it once (common.http_cache); a
     tampered database is what a restarted server would then serve.
     """
-    rendered_results_forget()
+    rendered_once_clear()
 
 
 @pytest.fixture

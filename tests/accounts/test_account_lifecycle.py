@@ -17,8 +17,7 @@ from accounts.models import User
 from ballots.models import Ballot, BallotIdempotencyKey
 from draws import merkle
 from draws.models import Draw, WinnerNotification
-from draws.notifications import winner_notifications_requeue
-from draws.services import lottery_draw
+from draws.services import lottery_draw, winner_notifications_requeue
 from tests.conftest import PASSWORD, D, bearer_client, obtain_tokens, on, submit, the_day_after
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from draws.models import Draw
 from draws.services import lottery_draw
 from tests.conftest import D, on, the_day_after
 
@@ -73,6 +74,25 @@ def test_a_day_not_drawn_yet_is_not_cached_and_shows_once_drawn(client, ballots_
     assert "immutable" not in before.get("Cache-Control", "")
     assert after.status_code == 200
     assert after.json()["ballot_count"] == 2
+
+
+def test_a_day_still_drawing_is_read_each_time_and_kept_once_drawn(
+    client, drawn_day, django_assert_num_queries
+):
+    draw = Draw.objects.get(lottery__date=drawn_day)
+    # As between the close and the winner: the count and root are out, the result is not.
+    Draw.objects.filter(pk=draw.pk).update(state=Draw.State.DRAWING)
+    drawing = client.get(f"/draws/{drawn_day}")
+    Draw.objects.filter(pk=draw.pk).update(state=Draw.State.DRAWN)
+    drawn = client.get(f"/draws/{drawn_day}")
+    with django_assert_num_queries(0):
+        again = client.get(f"/draws/{drawn_day}")
+
+    assert drawing.json()["state"] == "drawing"
+    assert drawing["Cache-Control"] == "no-cache"
+    assert drawn.json()["state"] == again.json()["state"] == "drawn"
+    assert drawn["Cache-Control"] == again["Cache-Control"] == IMMUTABLE
+    assert drawn["ETag"] != drawing["ETag"]
 
 
 @pytest.mark.parametrize("path", ["/draws", "/lotteries"])

@@ -13,9 +13,9 @@ from prometheus_client import REGISTRY
 from accounts.models import User
 from config.celery import app as celery_app
 from draws.models import Draw, WinnerNotification
-from draws.notifications import REQUEUE_WINDOW
-from draws.services import lottery_draw, lottery_draw_closed
-from draws.tasks import NOTIFY_MAX_RETRIES, draw_winner_notify, lottery_draw_closed_days
+from draws.notification_tasks import NOTIFY_MAX_RETRIES, draw_winner_notify
+from draws.services import REQUEUE_WINDOW, lottery_draw, lottery_draw_closed
+from draws.tasks import lottery_draw_closed_days
 from tests.conftest import PASSWORD, D, bearer_client, on, submit, the_day_after
 
 pytestmark = pytest.mark.django_db
