@@ -1,3 +1,4 @@
+from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.decorators import decorate_view
@@ -39,15 +40,13 @@ token_router.add_decorator(no_store, mode="view")
 @rate_limited()
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     """Step 1 of signing in: create an account with a username and password (and, optionally, the
-    address winner emails go to). Anyone may call it. An address given is mailed a link to
-    confirm it: winner emails and password reset links go to it only once it is confirmed.
+    address winner emails go to). An address given is mailed a link to confirm it: winner
+    emails and password reset links go to it only once it is confirmed. Usernames are compared
+    case- and width-insensitively: `ALICE`, `alice` and its full-width spelling are one account.
 
-    Usernames are compared case- and width-insensitively: `ALICE`, `alice` and its full-width
-    spelling are one account. Errors: 409 if the name is taken; 422 for a password Django's
-    validators reject (too short, too common, all digits, too like the username), an invalid
-    email or a missing field; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one
-    address; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a body that is not
-    `application/json`; 503 (with `Retry-After`) while the database is unavailable.
+    409 if the name is taken; 422 for a password Django's validators reject (too short, too
+    common, all digits, too like the username); 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests
+    a minute from one address. Also 400, 413 (over 2.5 MB), 415 and 503 (with `Retry-After`).
     """
     return Status(201, services.user_register(**payload.dict()))
 
@@ -57,12 +56,8 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
 )
 @decorate_view(no_store)
 def me(request: AuthenticatedRequest) -> object:
-    """Your own account: id, username, email and whether it is confirmed. Needs the Bearer
-    access token.
-
-    Errors: 401 without a valid access token, with a refresh token, with a pasted "Bearer "
-    prefix, or when the account was deactivated; 503 (with `Retry-After`) while the database is
-    unavailable.
+    """Your own account: id, username, email and whether it is confirmed. 401 also when the
+    account was deactivated; 503 comes with `Retry-After`.
     """
     return request.auth  # user_auth has loaded the user and checked it is active
 
@@ -88,21 +83,18 @@ def _email_change(request: AuthenticatedRequest, payload: EmailChangeIn) -> Stat
 @decorate_view(no_store)
 @rate_limited()
 def me_email_change(request: AuthenticatedRequest, payload: EmailChangeIn) -> Status:
-    """Change the address winner emails and password reset links go to. Needs the Bearer
-    access token and your current password (a stolen access token alone cannot move the
-    account to another mailbox).
+    """Change the address winner emails and password reset links go to. Needs your current
+    password too: a stolen access token alone cannot move the account to another mailbox.
 
     202: a link was mailed to the new address; it replaces the old one when the link is
     opened (the page it opens, or `POST /accounts/email/confirm`), within
     `PASSWORD_RESET_TIMEOUT` (3 days). Until then the profile shows the old address. 200:
     nothing waits: `""` removed the address at once, or it is already your confirmed one.
 
-    Errors: 401 as for `GET /accounts/me`; 403 for a wrong password; 422 for an invalid
-    address, a missing field or an unknown one; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests
-    a minute from one address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on the
-    account; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a body that is not
-    `application/json`; 503 (with `Retry-After`) while the database or the mail server is
-    unavailable.
+    403 for a wrong password; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one
+    address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on the account; 503 (with
+    `Retry-After`) also while the mail server is unavailable. Also 400, 401, 413 (over 2.5 MB),
+    415 and 422.
     """
     return _email_change(request, payload)
 
@@ -118,14 +110,8 @@ def me_email_change(request: AuthenticatedRequest, payload: EmailChangeIn) -> St
 @rate_limited()
 def me_update(request: AuthenticatedRequest, payload: EmailChangeIn) -> Status:
     """The same as `PUT /accounts/me/email`, kept for clients written before it: it too needs
-    your current password and confirms a new address by mail before using it.
-
-    Errors: 401 as for `GET /accounts/me`; 403 for a wrong password; 422 for an invalid
-    address, a missing field or an unknown one; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests
-    a minute from one address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on the
-    account; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a body that is not
-    `application/json`; 503 (with `Retry-After`) while the database or the mail server is
-    unavailable.
+    your current password and confirms a new address by mail before using it. Its answers are
+    that endpoint's: 200, 202, and 400, 401, 403, 413, 415, 422, 429 and 503.
     """
     return _email_change(request, payload)
 
@@ -141,11 +127,9 @@ def email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> Status:
     the link's last part (after `/account/email/`); it names the account, so anyone holding
     the mail may call it, without signing in.
 
-    Errors: 400 for a link that is forged, expired (`PASSWORD_RESET_TIMEOUT`, 3 days) or
-    already used, and for malformed JSON; 422 for a missing or unknown field; 429 past
-    `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one address; 413 for a body over
-    2.5 MB, 415 for a body that is not `application/json`; 503 (with `Retry-After`) while the
-    database is unavailable.
+    400 also for a link that is forged, expired (`PASSWORD_RESET_TIMEOUT`, 3 days) or already
+    used; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one address. Also 413
+    (over 2.5 MB), 415, 422 and 503 (with `Retry-After`).
     """
     services.email_confirm(token=payload.token)
     return Status(204, None)
@@ -160,17 +144,13 @@ def email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> Status:
 @decorate_view(no_store)
 @rate_limited()
 def me_password_change(request: AuthenticatedRequest, payload: PasswordChangeIn) -> Status:
-    """Set a new password, giving the current one. Needs the Bearer access token. Every refresh
-    token of the account is blacklisted and every page session ends: sign in again with
-    `POST /token/pair` (access tokens already issued run out within `JWT_ACCESS_MINUTES`).
+    """Set a new password, giving the current one. Every refresh token of the account is
+    blacklisted and every page session ends: sign in again with `POST /token/pair` (access
+    tokens already issued run out within `JWT_ACCESS_MINUTES`).
 
-    Errors: 401 as for `GET /accounts/me`; 403 for a wrong current password; 422 for a new
-    password Django's validators refuse (too short, too common, all digits, too like the
-    username), a missing field or an unknown one; 429 past `AUTH_RATE_LIMIT_PER_MINUTE`
-    requests a minute from one address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password
-    attempts on the account; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a
-    body that is not `application/json`; 503 (with `Retry-After`) while the database is
-    unavailable.
+    403 for a wrong current password; 422 for a new password Django's validators refuse; 429
+    as for `PUT /accounts/me/email`. Also 400, 401, 413 (over 2.5 MB), 415 and 503 (with
+    `Retry-After`).
     """
     services.user_password_change(user=request.auth, **payload.dict())
     return Status(204, None)
@@ -183,17 +163,15 @@ def me_password_change(request: AuthenticatedRequest, payload: PasswordChangeIn)
 )
 @rate_limited()
 def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status:
-    """Mail a link to set a new password to each account whose confirmed address this is.
-    Anyone may call it, and the answer is the same 202 whether or not such an account exists.
-    The link opens the page `/password-reset/{uid}/{token}`; a client can send its two parts
-    to `POST /accounts/password-reset/confirm`. It expires after `PASSWORD_RESET_TIMEOUT` (3
+    """Mail a link to set a new password to each account whose confirmed address this is. The
+    answer is the same 202 whether or not such an account exists. The link opens the page
+    `/password-reset/{uid}/{token}`; a client can send its two parts to
+    `POST /accounts/password-reset/confirm`. It expires after `PASSWORD_RESET_TIMEOUT` (3
     days) and works once.
 
-    Errors: 422 for an invalid address, a missing or an unknown field; 429 past
-    `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one client address, or 3 a minute
-    for one email address from anyone; 400 for malformed JSON, 413 for a body over 2.5 MB,
-    415 for a body that is not `application/json`; 503 (with `Retry-After`) while the
-    database is unavailable.
+    429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one client address, or 3 a
+    minute for one email address from anyone. Also 400, 413 (over 2.5 MB), 415, 422 and 503
+    (with `Retry-After`).
     """
     services.password_reset_request(email=payload.email)
     detail = "If an account has this confirmed address, a link to reset its password was sent."
@@ -211,11 +189,10 @@ def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn
     link ends `/password-reset/{uid}/{token}`). Anyone holding the link may call it. Every
     refresh token of the account is blacklisted and every page session ends.
 
-    Errors: 400 for a link that is forged, expired (`PASSWORD_RESET_TIMEOUT`, 3 days) or
-    already used, and for malformed JSON; 422 for a new password Django's validators refuse,
-    a missing or an unknown field; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute
-    from one address; 413 for a body over 2.5 MB, 415 for a body that is not
-    `application/json`; 503 (with `Retry-After`) while the database is unavailable.
+    400 also for a link that is forged, expired (`PASSWORD_RESET_TIMEOUT`, 3 days) or already
+    used; 422 for a new password Django's validators refuse; 429 past
+    `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one address. Also 413 (over 2.5 MB),
+    415 and 503 (with `Retry-After`).
     """
     services.password_reset_confirm(**payload.dict())
     return Status(204, None)
@@ -230,16 +207,13 @@ def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn
 @decorate_view(no_store)
 @rate_limited()
 def me_delete(request: AuthenticatedRequest, payload: AccountDeleteIn) -> Status:
-    """Delete your account, giving your password in the body. Needs the Bearer access token.
-    Your ballots stay in their days' draws (no accepted ballot ever leaves a draw) but no
-    longer name you: one that wins names no one, and no one is emailed.
-    Your refresh tokens are blacklisted and your Idempotency-Keys deleted.
+    """Delete your account, giving your password in the body. Your ballots stay in their days'
+    draws (no accepted ballot ever leaves a draw) but no longer name you: one that wins names
+    no one, and no one is emailed. Your refresh tokens are blacklisted and your
+    Idempotency-Keys deleted.
 
-    Errors: 401 as for `GET /accounts/me`; 403 for a wrong password; 422 for a missing or an
-    unknown field; 429 past `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one address or
-    `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on the account; 400 for malformed
-    JSON, 413 for a body over 2.5 MB, 415 for a body that is not `application/json`; 503
-    (with `Retry-After`) while the database is unavailable.
+    403 for a wrong password; 429 as for `PUT /accounts/me/email`. Also 400, 401, 413 (over
+    2.5 MB), 415, 422 and 503 (with `Retry-After`).
     """
     services.user_delete(user=request.auth, password=payload.password)
     return Status(204, None)
@@ -252,17 +226,19 @@ def me_delete(request: AuthenticatedRequest, payload: AccountDeleteIn) -> Status
 )
 @rate_limited()
 def token_pair(request: HttpRequest, payload: TokenPairIn) -> dict[str, str]:
-    """Step 2 of signing in: trade a username and password for a JWT pair. Anyone may call it.
-    Paste `access` into **Authorize** (without "Bearer "); keep `refresh` for `POST
-    /token/refresh`.
+    """Step 2 of signing in: trade a username and password for a JWT pair. Paste `access` into
+    **Authorize** (without "Bearer "); keep `refresh` for `POST /token/refresh`.
 
-    Errors: 401 for a wrong password or an unknown user (the same answer for both); 429 past
-    `AUTH_RATE_LIMIT_PER_MINUTE` from one address or `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE`
-    password attempts on one account; 422 for a missing field; 400 for malformed JSON, 413 for a
-    body over 2.5 MB, 415 for a body that is not `application/json`; 503 (with `Retry-After`)
-    while the database is unavailable.
+    401 for a wrong password or an unknown user (the same answer for both); 429 past
+    `AUTH_RATE_LIMIT_PER_MINUTE` requests a minute from one address or
+    `AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE` password attempts on one account. Also 400, 413 (over
+    2.5 MB), 415, 422 and 503 (with `Retry-After`).
     """
-    return services.token_pair_obtain(request=request, **payload.dict())
+    services.login_attempt_charge(username=payload.username)
+    # authenticate() here, as the pages' and the admin's login forms call it: it hands the
+    # request to the auth backends and to the failed-login log (accounts.signals).
+    user = authenticate(request, username=payload.username, password=payload.password)
+    return services.token_pair_issue(user=user)
 
 
 @token_router.post(
@@ -271,13 +247,10 @@ def token_pair(request: HttpRequest, payload: TokenPairIn) -> dict[str, str]:
     summary="Get a new access token",
 )
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
-    """Trade a refresh token for a new access token (access tokens last `JWT_ACCESS_MINUTES`, 15 by
-    default; refresh tokens `JWT_REFRESH_DAYS`, 1). Anyone holding a refresh token may call it.
-
-    Errors: 401 for an invalid, expired or logged-out refresh token, or when its account was
-    deactivated; 422 for a missing field; 400 for malformed JSON, 413 for a body over 2.5 MB,
-    415 for a body that is not `application/json`; 503 (with `Retry-After`) while the database
-    is unavailable.
+    """Trade a refresh token for a new access token (access tokens last `JWT_ACCESS_MINUTES`,
+    15 by default; refresh tokens `JWT_REFRESH_DAYS`, 1). 401 for an invalid, expired or
+    logged-out refresh token, or when its account was deactivated. Also 400, 413 (over
+    2.5 MB), 415, 422 and 503 (with `Retry-After`).
     """
     return services.token_refresh(refresh=payload.refresh)
 
@@ -286,12 +259,8 @@ def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     "/verify", response={200: dict, **errors(*BODY_ERRORS, 401, 503)}, summary="Check a token"
 )
 def token_verify(request: HttpRequest, payload: VerifyIn) -> dict[str, str]:
-    """Answers 200 `{}` if the token (access or refresh) is valid and unexpired. Anyone may call
-    it.
-
-    Errors: 401 for an invalid or expired token; 422 for a missing field; 400 for malformed
-    JSON, 413 for a body over 2.5 MB, 415 for a body that is not `application/json`; 503 (with
-    `Retry-After`) while the database is unavailable.
+    """Answers 200 `{}` if the token (access or refresh) is valid and unexpired, 401 if not.
+    Also 400, 413 (over 2.5 MB), 415, 422 and 503 (with `Retry-After`).
     """
     services.token_verify(token=payload.token)
     return {}
@@ -302,11 +271,8 @@ def token_verify(request: HttpRequest, payload: VerifyIn) -> dict[str, str]:
 )
 def token_blacklist(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     """Log out: the refresh token stops working at once (access tokens already issued run out
-    within `JWT_ACCESS_MINUTES`). Anyone holding the refresh token may call it.
-
-    Errors: 401 for an invalid, expired or already logged-out refresh token; 422 for a missing
-    field; 400 for malformed JSON, 413 for a body over 2.5 MB, 415 for a body that is not
-    `application/json`; 503 (with `Retry-After`) while the database is unavailable.
+    within `JWT_ACCESS_MINUTES`). 401 for an invalid, expired or already logged-out refresh
+    token. Also 400, 413 (over 2.5 MB), 415, 422 and 503 (with `Retry-After`).
     """
     services.token_blacklist(refresh=payload.refresh)
     return {}

@@ -8,5 +8,6 @@ class LinkInvalid(ApplicationError):
 class PasswordIncorrect(PermissionDenied):
     """The current password, asked again before a change that would hand over the account.
 
-    Not NotAuthenticated: the caller's token is fine (a 401 tells a client to sign in again).
+    Not NotAuthenticated: the caller is signed in, and that error tells a client to sign in
+    again.
     """

@@ -17,7 +17,8 @@ def username_key(username: str) -> str:
 
 class CaseInsensitiveUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
-        # Register, /token/pair and admin login (through ModelBackend) all look up this key.
+        # Registering and every login (the API's, the pages', the admin's, through
+        # ModelBackend) look up this key.
         key = username_key(username or "")
         if "\x00" in key:  # PostgreSQL refuses NUL in text: no user can have it
             raise self.model.DoesNotExist
@@ -30,8 +31,8 @@ class User(AbstractUser):
     username_key = models.TextField(unique=True, editable=False)
     # Whether ``email`` is proven to be the person's: only then do winner emails and password
     # reset links go to it. True by default: an address an operator set (admin, the demo's
-    # and the seed's users) needs no link; the paths where a person types one (register,
-    # PUT /accounts/me/email) store it unconfirmed or only once its link is opened.
+    # and the seed's users) needs no link; where a person types one (registering, changing
+    # it) it is stored unconfirmed, or only once its link is opened.
     email_confirmed = models.BooleanField(default=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()

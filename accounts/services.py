@@ -1,17 +1,13 @@
-import logging
 import unicodedata
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth import password_validation
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.dispatch import receiver
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
@@ -32,13 +28,11 @@ from common.errors import (
     InvalidInput,
     NotAuthenticated,
 )
-from common.ratelimit import client_address, rate_limit_charge
+from common.ratelimit import rate_limit_charge
 
 USERNAME_TAKEN = "A user with that username already exists."
 BAD_CREDENTIALS = "No active account found with the given credentials."
 BAD_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secret
-
-logger = logging.getLogger(__name__)
 
 
 def user_register(*, username: str, password: str, email: str | None = None) -> User:
@@ -145,7 +139,8 @@ def login_name_key(username: str) -> str:
 
 
 def login_attempt_charge(*, username: str) -> None:
-    """Count a password attempt on an account; /token/pair, /login and admin login share it.
+    """Count a password attempt on an account; the API's, the pages' and the admin's logins
+    share it.
 
     Beside the per-address limit: an attacker with many addresses still gets only
     AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE guesses a minute at any one account, however the
@@ -158,26 +153,13 @@ def login_attempt_charge(*, username: str) -> None:
     )
 
 
-@receiver(user_login_failed, dispatch_uid="accounts.login_failed_log")
-def login_failed_log(
-    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
-) -> None:
-    """One line per wrong password, from every path (authenticate() sends the signal for
-    /token/pair, /login and the admin's login alike): the account, the address, the path."""
-    name = str(credentials.get("username") or "")
-    logger.warning(
-        "Failed login for %r from %s on %s",
-        login_name_key(name)[:150],  # repr: no newline in the name can forge a log line
-        client_address(request) if request is not None else "-",
-        request.path if request is not None else "-",
-    )
+def token_pair_issue(*, user: AbstractBaseUser | None) -> dict[str, str]:
+    """A JWT pair for the account that authenticate() found for a username and a password.
 
-
-def token_pair_obtain(*, request: HttpRequest, username: str, password: str) -> dict[str, str]:
-    login_attempt_charge(username=username)
-    # authenticate() hashes the password even for an unknown user, so both failures look
-    # (and take) the same.
-    user = authenticate(request, username=username, password=password)
+    The caller charges login_attempt_charge first and calls authenticate(), which hashes the
+    password even for an unknown user: None (an unknown user or a wrong password, the two
+    alike) and an inactive account are refused as BAD_CREDENTIALS.
+    """
     if user is None or not user.is_active:
         raise NotAuthenticated(BAD_CREDENTIALS)
     refresh = RefreshToken.for_user(user)  # type: ignore[misc]  # the library mistypes it
@@ -419,7 +401,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
 
 def user_delete(*, user: User, password: str) -> None:
     """Delete the account. Its ballots stay in their days' draws, unlinked (Ballot.user is
-    SET_NULL); its Idempotency-Keys go (CASCADE); its refresh tokens are blacklisted."""
+    SET_NULL); its idempotency keys go (CASCADE); its refresh tokens are blacklisted."""
     _password_check(user=user, password=password)
     with transaction.atomic():
         # Locked first: a ballot submitted meanwhile waits at its foreign-key check, then

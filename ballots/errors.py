@@ -1,3 +1,5 @@
+from datetime import date
+
 from common.errors import InvalidInput
 
 
@@ -6,4 +8,11 @@ class LotteryNotOpen(InvalidInput):
 
 
 class IdempotencyKeyReused(InvalidInput):
-    """An Idempotency-Key repeated with a different request (the IETF draft says 422)."""
+    """An idempotency key repeated for a ballot of another day: a new ballot needs a new key.
+
+    ``first_date`` is the day the key's first ballot named, None if it named none (today).
+    """
+
+    def __init__(self, detail: str, *, first_date: date | None) -> None:
+        super().__init__(detail)
+        self.first_date = first_date

@@ -1,8 +1,8 @@
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,22 +21,6 @@ from common.schemas import ISO_DATE
 from record.receipts import receipt_sign
 
 USER_GONE = "The user of this token no longer exists."
-# Visible ASCII and spaces: Granian passes a header value that is not ASCII on as "", so a
-# key is refused the same way whatever server is in front.
-_IDEMPOTENCY_KEY = re.compile(r"[ -~]{1,255}")
-
-
-def lottery_date_parse(value: str) -> date:
-    """Read a ``YYYY-MM-DD`` lottery date, refusing anything else with the open window."""
-    try:
-        if ISO_DATE.fullmatch(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    BALLOTS_REFUSED.inc()
-    raise LotteryNotOpen(
-        f"{value!r} is not a date (YYYY-MM-DD). {_open_window_text()}", field="date"
-    )
 
 
 def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
@@ -52,7 +36,8 @@ def lottery_ensure(*, lottery_dates: Iterable[date]) -> None:
 
 
 def ballot_quota_charge(*, user_id: int, count: int = 1) -> None:
-    """Count ``count`` ballots against the user's BALLOT_RATE_LIMIT_PER_MINUTE (429 past it).
+    """Count ``count`` ballots against the user's BALLOT_RATE_LIMIT_PER_MINUTE (RateLimited
+    past it).
 
     One round trip to the shared cache, so the limit holds across web processes.
     """
@@ -79,33 +64,32 @@ def lottery_open_window() -> list[Lottery]:
 
 
 def ballot_submit(
-    *, user_id: int, lottery_date: date | None = None, idempotency_key: str | None = None
+    *, user_id: int, lottery_date: date | str | None = None, idempotency_key: str | None = None
 ) -> Ballot:
     """Submit a ballot; with ``idempotency_key``, a repeat returns the first one's ballot.
 
-    The ballot carries its signed ``receipt`` (a repeat, the first one's receipt again).
+    ``lottery_date`` is a day, the participant's own ``YYYY-MM-DD`` text (read here, so that
+    text that is no date is refused and counted like a day that is not open), or None for
+    today. ``idempotency_key`` comes checked by the caller (1 to 255 characters). The ballot
+    carries its signed ``receipt`` (a repeat, the first one's receipt again).
     """
+    day = _day_read(lottery_date, count=1)
     if idempotency_key is None:
-        return _ballot_create(user_id=user_id, lottery_date=lottery_date)
-    if not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
-        raise InvalidInput(
-            "Idempotency-Key must be 1 to 255 visible ASCII characters (or spaces); an empty "
-            "value, or one that is not ASCII (which the server passes on as empty), is refused."
-        )
-    request = "" if lottery_date is None else lottery_date.isoformat()
-    repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, request=request)
+        return _ballot_create(user_id=user_id, lottery_date=day)
+    named = "" if day is None else day.isoformat()
+    repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, named=named)
     if repeated is not None:
         return repeated
     try:
         with transaction.atomic():
-            ballot = _ballot_create(user_id=user_id, lottery_date=lottery_date)
+            ballot = _ballot_create(user_id=user_id, lottery_date=day)
             BallotIdempotencyKey.objects.create(
-                user_id=user_id, key=idempotency_key, request=request, ballot_id=ballot.id
+                user_id=user_id, key=idempotency_key, request=named, ballot_id=ballot.id
             )
     except IntegrityError:
         # The same key arrived twice at once: on PostgreSQL our insert waited for the other
-        # request to commit, then hit the unique constraint. Ours is rolled back; theirs wins.
-        repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, request=request)
+        # submission to commit, then hit the unique constraint. Ours is rolled back; theirs wins.
+        repeated = _ballot_for_key(user_id=user_id, key=idempotency_key, named=named)
         if repeated is not None:
             return repeated
         # Or the foreign keys, which both databases check at the commit (deferred): the
@@ -116,7 +100,8 @@ def ballot_submit(
     return ballot
 
 
-def _ballot_for_key(*, user_id: int, key: str, request: str) -> Ballot | None:
+def _ballot_for_key(*, user_id: int, key: str, named: str) -> Ballot | None:
+    """The ballot the user's ``key`` made, if any; ``named`` is the day asked for ("": today)."""
     found = (
         BallotIdempotencyKey.objects.filter(user_id=user_id, key=key)
         .values_list("request", "ballot_id")
@@ -124,11 +109,12 @@ def _ballot_for_key(*, user_id: int, key: str, request: str) -> Ballot | None:
     )
     if found is None:
         return None
-    first_request, ballot_id = found
-    if first_request != request:
+    first_named, ballot_id = found
+    if first_named != named:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a ballot with a different date "
-            f"({first_request or 'today'}); use a new key for a new ballot."
+            f"This key was already used for a ballot of another day ({first_named or 'today'}); "
+            "use a new key for a new ballot.",
+            first_date=date.fromisoformat(first_named) if first_named else None,
         )
     ballot = selectors.ballot_get(user_id=user_id, ballot_id=ballot_id)
     ballot.receipt = _receipt_of(ballot)  # type: ignore[attr-defined]
@@ -157,44 +143,32 @@ class BallotBatch:
     receipt: str
 
 
-BATCH_KEY_REFUSED = (
-    "POST /ballots/batch does not take an Idempotency-Key: a repeated batch would be stored "
-    "twice. Retry single ballots with keys, or read GET /ballots before repeating a batch."
-)
-
-
 def ballot_submit_batch(
-    *,
-    user_id: int,
-    count: int,
-    lottery_date: date | None = None,
-    idempotency_key: str | None = None,
+    *, user_id: int, count: int, lottery_date: date | str | None = None
 ) -> BallotBatch:
     """Submit ``count`` ballots for one day at once: all of them or none.
 
-    A key is refused rather than ignored: a client that sends one believes it may retry.
+    ``lottery_date`` as for ballot_submit. A batch has no idempotency key: a repeated batch
+    is stored twice.
     """
-    if idempotency_key is not None:
-        raise InvalidInput(BATCH_KEY_REFUSED)
     if not 1 <= count <= settings.LOTTERY_MAX_BATCH:
         raise InvalidInput(
             f"count must be between 1 and {settings.LOTTERY_MAX_BATCH}.", field="count"
         )
-    lottery_date, created_at, ids = _ballots_insert(
-        user_id=user_id, lottery_date=lottery_date, count=count
-    )
+    day = _day_read(lottery_date, count=count)
+    lottery_date, created_at, ids = _ballots_insert(user_id=user_id, lottery_date=day, count=count)
     receipt = receipt_sign(lottery_date=lottery_date, accepted_at=created_at, ballot_ids=ids)
     return BallotBatch(date=lottery_date, count=len(ids), ids=ids, receipt=receipt)
 
 
 def ballot_receipt(*, user_id: int, ballot_id: uuid.UUID) -> str:
-    """The signed receipt of one of the user's ballots: its request's, so a batched ballot's
-    is its batch's (404 for a ballot that is not the user's)."""
+    """The signed receipt of one of the user's ballots: its submission's, so a batched
+    ballot's is its batch's (NotFound for a ballot that is not the user's)."""
     return _receipt_of(selectors.ballot_get(user_id=user_id, ballot_id=ballot_id))
 
 
 def _receipt_of(ballot: Ballot) -> str:
-    # A request's ballots share their user, day and instant (one statement, one timestamp).
+    # A submission's ballots share their user, day and instant (one statement, one timestamp).
     batch = Ballot.objects.filter(
         user=ballot.user_id, lottery_id=ballot.lottery_id, created_at=ballot.created_at
     ).values_list("id", flat=True)
@@ -203,6 +177,30 @@ def _receipt_of(ballot: Ballot) -> str:
         accepted_at=ballot.created_at,
         ballot_ids=list(batch),
     )
+
+
+def _iso_date(value: str) -> date | None:
+    """``value`` as a date if it is one, written ``YYYY-MM-DD``; else None."""
+    try:
+        return date.fromisoformat(value) if ISO_DATE.fullmatch(value) else None
+    except ValueError:  # 2026-02-30
+        return None
+
+
+def _day_read(value: date | str | None, *, count: int) -> date | None:
+    """The day a submission of ``count`` ballots names; text that is no date is refused."""
+    if not isinstance(value, str):
+        return value
+    day = _iso_date(value)
+    if day is None:
+        _refuse(count=count, reason=f"{value!r} is not a date (YYYY-MM-DD).")
+    return day
+
+
+def _refuse(*, count: int, reason: str) -> NoReturn:
+    """Count ``count`` refused ballots and refuse them, naming the days that are open."""
+    BALLOTS_REFUSED.inc(count)
+    raise LotteryNotOpen(f"{reason} {_open_window_text()}", field="date")
 
 
 def _ballots_insert(
@@ -216,10 +214,7 @@ def _ballots_insert(
     today = lottery_today()
     lottery_date = lottery_date or today
     if lottery_date not in open_dates(today):
-        BALLOTS_REFUSED.inc(count)
-        raise LotteryNotOpen(
-            f"The lottery of {lottery_date} is not open. {_open_window_text()}", field="date"
-        )
+        _refuse(count=count, reason=f"The lottery of {lottery_date} is not open.")
     ballot_quota_charge(user_id=user_id, count=count)
 
     created_at = timezone.now()
@@ -234,10 +229,7 @@ def _ballots_insert(
         # that outlived its user's deletion ends here, at the foreign key.
         raise NotAuthenticated(USER_GONE) from exc
     if not ids:
-        BALLOTS_REFUSED.inc(count)
-        raise LotteryNotOpen(
-            f"The lottery of {lottery_date} is closed. {_open_window_text()}", field="date"
-        )
+        _refuse(count=count, reason=f"The lottery of {lottery_date} is closed.")
     BALLOTS_ACCEPTED.inc(len(ids))
     return lottery_date, created_at, ids
 

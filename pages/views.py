@@ -53,7 +53,8 @@ RESULTS_PER_PAGE = 20
 BALLOTS_PER_PAGE = 50
 LATEST_RESULTS = 5
 OWN_BALLOTS_SHOWN = 10  # on a result page; the rest are a link to My ballots away
-PASSWORD_FIELD = {"password": "password1"}
+# The register form's field for each RegisterIn (and user_register) input named otherwise.
+REGISTER_FORM_FIELDS = {"password": "password1"}
 # The in-browser verifier's floor on the delay: verify_draw.py's --min-delay default. No
 # verifier setting comes from the link (a link's author would choose what the page accepts):
 # the person types it, or the page takes the one this browser kept (verify.js).
@@ -241,12 +242,12 @@ def register(request: HttpRequest) -> HttpResponse:
                 "password": data["password1"],
                 "email": data["email"] or None,
             }
-            checked = schema_validate(form, RegisterIn, payload, renamed=PASSWORD_FIELD)
+            checked = schema_validate(form, RegisterIn, payload, renamed=REGISTER_FORM_FIELDS)
             if checked is not None:
                 try:
                     user = user_register(**checked.dict())
                 except ApplicationError as exc:
-                    errors_to_fields(form, exc, renamed=PASSWORD_FIELD)
+                    errors_to_fields(form, exc, renamed=REGISTER_FORM_FIELDS)
                 else:
                     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                     messages.success(request, f"Welcome, {user.username}: your account is ready.")
@@ -295,16 +296,17 @@ def play(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            count = form.cleaned_data["count"]
-            day = ballot_services.lottery_date_parse(form.cleaned_data["date"])
+            count, typed = form.cleaned_data["count"], form.cleaned_data["date"]
             user_id = _user_id(request)
             if count == 1:
-                ids = [ballot_services.ballot_submit(user_id=user_id, lottery_date=day).id]
+                ballot = ballot_services.ballot_submit(user_id=user_id, lottery_date=typed)
+                ids, day = [ballot.id], ballot.lottery_date  # type: ignore[attr-defined]
             else:
                 # ballot_submit_batch refuses a count outside 1..LOTTERY_MAX_BATCH.
-                ids = ballot_services.ballot_submit_batch(
-                    user_id=user_id, lottery_date=day, count=count
-                ).ids
+                batch = ballot_services.ballot_submit_batch(
+                    user_id=user_id, lottery_date=typed, count=count
+                )
+                ids, day = batch.ids, batch.date
         except ApplicationError as exc:
             errors_to_fields(form, exc)
             if isinstance(exc, RateLimited):

@@ -86,18 +86,18 @@ def test_the_spellings_the_forms_accept_log_in_once_the_limit_is_not_spent(alice
 
 @pytest.mark.parametrize("path", PATHS)
 def test_a_failed_login_is_logged_alike_on_every_path(alice, path, caplog):
-    caplog.set_level(logging.WARNING, logger="accounts.services")
+    caplog.set_level(logging.WARNING, logger="accounts.signals")
 
     attempt(path, " ALICE ", "wrong", "10.9.4.1")
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "accounts.services"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "accounts.signals"]
     assert lines == [f"Failed login for 'alice' from 10.9.4.1 on {path}"]
 
 
 def test_a_name_cannot_forge_a_log_line(alice, caplog):
-    caplog.set_level(logging.WARNING, logger="accounts.services")
+    caplog.set_level(logging.WARNING, logger="accounts.signals")
 
     attempt("/login", "x\nFailed login for 'root'", "wrong", "10.9.5.1")
 
-    [line] = [r.getMessage() for r in caplog.records if r.name == "accounts.services"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "accounts.signals"]
     assert "\n" not in line

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from ballots.models import Ballot, Lottery
+from tests.config.test_metrics import sample
 from tests.conftest import bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,14 @@ def test_a_batch_for_a_deleted_user_stores_none_of_its_ballots(user):
 
     assert response.status_code == 401
     assert not Ballot.objects.exists()
+
+
+def test_a_refused_batch_counts_each_of_its_ballots_as_refused(client, auth_client, settings):
+    # Whatever the reason: a day that is not open, or text that is no date at all.
+    settings.DEBUG, settings.METRICS_TOKEN = False, "scrape-token"
+    before = sample(client, "lottery_ballots_total", outcome="refused")
+
+    assert batch(auth_client, count=5, date="2026-02-30").status_code == 422
+    assert batch(auth_client, count=5, date="2020-01-01").status_code == 422
+
+    assert sample(client, "lottery_ballots_total", outcome="refused") == before + 10
