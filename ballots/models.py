@@ -63,15 +63,16 @@ class Lottery(models.Model):
         DRAWN = "drawn"
 
     class Rule(models.TextChoices):
-        UNICORN = "unicorn-pietrzak-rsa2048"  # draws.vdf: a delay function over the root
-        HMAC = "hmac-sha256"  # days created before the third round
+        # draws.vdf: a delay function over the root. The label is the one migrations recorded.
+        DELAY_FUNCTION = "unicorn-pietrzak-rsa2048", "Unicorn"
+        HMAC = "hmac-sha256"  # days created before migration 0005 brought the rule above
 
     date = models.DateField(unique=True)
     state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     seed = models.BinaryField(max_length=32, default=seed_new, editable=False)
     seed_commitment = SeedCommitmentField()
-    rule = models.CharField(max_length=32, choices=Rule.choices, default=Rule.UNICORN)
+    rule = models.CharField(max_length=32, choices=Rule.choices, default=Rule.DELAY_FUNCTION)
     # log2 of the delay function's squarings; null for the hmac-sha256 rule.
     vdf_delay_log2 = models.PositiveSmallIntegerField(null=True, default=vdf_delay_default)
     # The beacon round mixed into the winner: the first one published this many seconds

@@ -61,7 +61,9 @@ def fill() -> None:
     for day, size in SIZES.items():
         # The close is measured here; the delay function has its own table below.
         lottery, _ = Lottery.objects.get_or_create(date=day, defaults={"vdf_delay_log2": 1})
-        Lottery.objects.filter(pk=lottery.pk).update(rule=Lottery.Rule.UNICORN, vdf_delay_log2=1)
+        Lottery.objects.filter(pk=lottery.pk).update(
+            rule=Lottery.Rule.DELAY_FUNCTION, vdf_delay_log2=1
+        )
         have = Ballot.objects.filter(lottery=lottery).count()
         if have != size:
             print(f"filling {day} with {size:,} ballots ...", flush=True)

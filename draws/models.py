@@ -35,8 +35,8 @@ class Draw(models.Model):
     beacon_round = models.PositiveBigIntegerField(null=True, blank=True)
     beacon_randomness = models.CharField(max_length=128, blank=True, default="")
     beacon_signature = models.CharField(max_length=192, blank=True, default="")  # hex, BLS
-    # The delay function (unicorn rule): the day's published delay, y, and Pietrzak's proof
-    # (delay_log2 group elements of 256 bytes each).
+    # The delay function (rule unicorn-pietrzak-rsa2048): the day's published delay, y, and
+    # Pietrzak's proof (delay_log2 group elements of 256 bytes each).
     vdf_delay_log2 = models.PositiveSmallIntegerField(null=True, blank=True)
     vdf_output = models.CharField(max_length=512, blank=True, default="")
     vdf_proof = models.BinaryField(default=b"", editable=False)

@@ -162,7 +162,7 @@ def _lottery_close(*, lottery_date: date) -> Draw:
         if existing is not None:
             return existing
         ballots = ballot_set_digest(lottery=lottery)
-        unicorn = lottery.rule == Lottery.Rule.UNICORN
+        delay_rule = lottery.rule == Lottery.Rule.DELAY_FUNCTION
         draw = Draw.objects.create(
             lottery=lottery,
             rule=lottery.rule,
@@ -171,7 +171,7 @@ def _lottery_close(*, lottery_date: date) -> Draw:
             merkle_root=ballots.merkle_root.hex(),
             chunks=ballots.chunks,
             closed_at=timezone.now(),
-            vdf_delay_log2=lottery.vdf_delay_log2 if unicorn else None,
+            vdf_delay_log2=lottery.vdf_delay_log2 if delay_rule else None,
         )
         lottery.state = Lottery.State.CLOSED
         lottery.save(update_fields=["state"])
@@ -194,7 +194,7 @@ def _delay_evaluate(draw: Draw) -> None:
     (a beacon round not out yet, a lost connection) is retried without computing again.
     """
     delay_log2 = draw.vdf_delay_log2  # the close copied the day's policy
-    if draw.rule != Lottery.Rule.UNICORN or draw.ballot_count == 0 or delay_log2 is None:
+    if draw.rule != Lottery.Rule.DELAY_FUNCTION or draw.ballot_count == 0 or delay_log2 is None:
         return
     if draw.vdf_output:
         return
@@ -324,7 +324,7 @@ def _draw_decide(draw: Draw, *, beacon: BeaconValue | None) -> None:
     draw.beacon_signature = beacon.signature if beacon else ""
     if draw.ballot_count == 0:
         return
-    if draw.rule == Lottery.Rule.UNICORN:
+    if draw.rule == Lottery.Rule.DELAY_FUNCTION:
         index = vdf.winner_index(
             output=int(draw.vdf_output, 16), count=draw.ballot_count, beacon=draw.beacon_randomness
         )

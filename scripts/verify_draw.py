@@ -107,7 +107,7 @@ from typing import Any
 PAGE = 10_000
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a page of 10,000 ids is about 400 KB
 DEFAULT_MIN_DELAY = 1 << 27
-UNICORN = "unicorn-pietrzak-rsa2048"
+DELAY_FUNCTION_RULE = "unicorn-pietrzak-rsa2048"
 HMAC_RULE = "hmac-sha256"
 # RSA Laboratories' RSA-2048 challenge number; docs/draw-rules.md states the trust in it.
 N = int(
@@ -474,7 +474,7 @@ class Draw:
         if self.date != date:
             raise Refused(f"asked for the draw of {date}, the server answered {self.date}")
         self.rule = field(answer, "rule")
-        if self.rule not in (UNICORN, HMAC_RULE):
+        if self.rule not in (DELAY_FUNCTION_RULE, HMAC_RULE):
             raise Refused(f"unknown rule {shown(self.rule)[:80]}")
         self.state = field(answer, "state")
         if self.state not in ("drawing", "drawn"):
@@ -667,7 +667,7 @@ def encode(value: int) -> bytes:
 
 
 def vdf_input(draw: Draw) -> int:
-    statement = f"{UNICORN}|{draw.date}|{draw.count}|{draw.root}|{draw.delay_log2}"
+    statement = f"{DELAY_FUNCTION_RULE}|{draw.date}|{draw.count}|{draw.root}|{draw.delay_log2}"
     message = b"lottery-vdf-input|" + statement.encode()
     blocks = b"".join(hashlib.sha256(bytes([i]) + message).digest() for i in range(9))
     return normalize(int.from_bytes(blocks, "big"))
@@ -690,7 +690,7 @@ def vdf_verify(x: int, y: int, proof: list[int], delay_log2: int) -> bool:
 def winning_index(draw: Draw) -> int | None:
     if draw.count == 0:
         return None
-    if draw.rule == UNICORN:
+    if draw.rule == DELAY_FUNCTION_RULE:
         assert draw.output is not None
         message = b"lottery-winner|" + encode(draw.output)
         if draw.beacon:
@@ -773,7 +773,7 @@ def check_policy(
 
 
 def check_winner(checks: Checks, draw: Draw) -> int | None:
-    if draw.rule == UNICORN and draw.count:
+    if draw.rule == DELAY_FUNCTION_RULE and draw.count:
         assert draw.output is not None
         assert draw.delay_log2 is not None
         checks.check(
@@ -1504,7 +1504,7 @@ ENTRY_LINES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     for kind, lines in {
         POLICY: [
             ("date", DATE.pattern),
-            ("rule", f"{UNICORN}|{HMAC_RULE}"),
+            ("rule", f"{DELAY_FUNCTION_RULE}|{HMAC_RULE}"),
             ("vdf_delay_log2", _or_none(_INT)),
             ("beacon", f"none|(?:{_INT}) [^\\s]+"),
             ("opens_at", _INSTANT),
@@ -1620,9 +1620,9 @@ class Entry:
 
 def _policy_refusal(policy: Entry, instants: dict[str, int]) -> str:
     delay = policy.number("vdf_delay_log2")
-    if policy.values["rule"] == UNICORN and (delay is None or not 1 <= delay <= 64):
+    if policy.values["rule"] == DELAY_FUNCTION_RULE and (delay is None or not 1 <= delay <= 64):
         return "a delay-function day's vdf_delay_log2 must be 1..64"
-    if policy.values["rule"] == UNICORN and policy.value("seed_commitment") is not None:
+    if policy.values["rule"] == DELAY_FUNCTION_RULE and policy.value("seed_commitment") is not None:
         return "a delay-function day has no seed_commitment"
     if policy.values["rule"] == HMAC_RULE and (
         delay is not None or not policy.value("seed_commitment")
@@ -2094,7 +2094,7 @@ def _check_entries_agree(policy: Policy, close: Entry, draw: Entry) -> None:
     beacon = [
         draw.value(name) for name in ("beacon_round", "beacon_randomness", "beacon_signature")
     ]
-    has_output = policy.rule == UNICORN and count > 0
+    has_output = policy.rule == DELAY_FUNCTION_RULE and count > 0
     why = ""
     if (count == 0) != (index is None) or (index is None) != (winner is None):
         why = "a winner, its index and a non-empty day go together"
@@ -2119,7 +2119,7 @@ def draw_from_log(checks: Checks, draw: Draw, day: Day) -> Draw | None:
     each value the answer gives must be the log's. None when the rules differ."""
     policy, close, entry = day.policy, day.close, day.draw
     assert entry is not None
-    unicorn = policy.rule == UNICORN
+    delay_rule = policy.rule == DELAY_FUNCTION_RULE
     output = entry.value("vdf_output")
     draw_closes = _day_close(draw)
     claims: list[tuple[str, object, object, str]] = [  # name, answer, log, where in the log
@@ -2142,7 +2142,7 @@ def draw_from_log(checks: Checks, draw: Draw, day: Day) -> Draw | None:
         ("previous_record_hash", draw.previous_hash, entry.value("previous_record_hash"), "draw"),
         ("record_hash", draw.record_hash, entry.hash, "draw entry's SHA-256"),
     ]
-    if draw.rule == policy.rule and unicorn:
+    if draw.rule == policy.rule and delay_rule:
         answer_output = None if draw.output is None else encode(draw.output).hex()
         claims.append(("vdf_delay_log2", draw.delay_log2, policy.delay_log2, "policy"))
         claims.append(("vdf_output", answer_output, output, "draw"))
@@ -2169,7 +2169,7 @@ def draw_from_log(checks: Checks, draw: Draw, day: Day) -> Draw | None:
     logged = copy.copy(draw)
     logged.count, logged.root = int(close.values["ballot_count"]), close.values["merkle_root"]
     logged.index, logged.winner = entry.number("winning_index"), entry.value("winning_ballot_id")
-    logged.delay_log2 = policy.delay_log2 if unicorn else None
+    logged.delay_log2 = policy.delay_log2 if delay_rule else None
     logged.output = None if output is None else int(output, 16)
     logged.seed, logged.commitment = entry.value("seed") or "", policy.seed_commitment or ""
     logged.beacon_delay, logged.beacon_round = policy.beacon_delay, entry.number("beacon_round")

@@ -67,7 +67,7 @@ FIRST = date(2026, 10, 1)
 # link of the chain (the page always does; the script with --chain 1).
 FLOOR = "2^8"
 SCRIPT_FLAGS = ("--min-delay", FLOOR, "--chain", "1")
-VDF = Lottery.Rule.UNICORN
+VDF = Lottery.Rule.DELAY_FUNCTION
 HMAC = Lottery.Rule.HMAC
 DEMO_CAVEAT = "a demo install: its delay is fine for trying it out, too short for a real lottery"
 

@@ -297,7 +297,7 @@ def test_each_draw_run_creates_the_open_window_ahead_with_its_commitments(client
     assert [lottery.date for lottery in window] == [D + timedelta(n) for n in range(8)]
     # Each day's policy is fixed before it opens: the rule and its delay, in the public record.
     assert {(lottery.rule, lottery.vdf_delay_log2) for lottery in window} == {
-        (Lottery.Rule.UNICORN, 8)
+        (Lottery.Rule.DELAY_FUNCTION, 8)
     }
     policies = Entry.objects.filter(kind=Entry.Kind.POLICY, date__gte=D).order_by("date")
     assert [entry.date for entry in policies] == [D + timedelta(n) for n in range(8)]

@@ -39,9 +39,11 @@ def verify(live_server, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def drawn_day(client, user, n: int, rule: str = Lottery.Rule.UNICORN) -> tuple[Draw, str | None]:
+def drawn_day(
+    client, user, n: int, rule: str = Lottery.Rule.DELAY_FUNCTION
+) -> tuple[Draw, str | None]:
     """Day D with ``n`` ballots, drawn under ``rule``; also the seed commitment /lotteries
-    showed before them (hmac-sha256 days, which are created before the third round)."""
+    showed before them (hmac-sha256 days, which are days created before the delay-function rule)."""
     if rule == Lottery.Rule.HMAC:
         Lottery.objects.create(date=D, rule=rule, vdf_delay_log2=None)
     with on(D):

@@ -26,7 +26,7 @@ from draws import merkle, vdf
 
 ORIGIN = "lottery.test/daily"
 EM_DASH = "\u2014"
-UNICORN = "unicorn-pietrzak-rsa2048"
+DELAY_FUNCTION_RULE = "unicorn-pietrzak-rsa2048"
 HMAC_RULE = "hmac-sha256"
 DELAY_LOG2 = 8
 BEACON_GENESIS, BEACON_PERIOD = 1_692_803_367, 3
@@ -258,7 +258,7 @@ class FakeLottery:
         self,
         day: date,
         *,
-        rule: str = UNICORN,
+        rule: str = DELAY_FUNCTION_RULE,
         delay_log2: int | None = DELAY_LOG2,
         beacon_delay: int | None = None,
         close_witness_seconds: int = 600,
@@ -269,7 +269,7 @@ class FakeLottery:
             "lottery-policy/v1",
             date=day.isoformat(),
             rule=rule,
-            vdf_delay_log2=delay_log2 if rule == UNICORN else None,
+            vdf_delay_log2=delay_log2 if rule == DELAY_FUNCTION_RULE else None,
             beacon="none" if beacon_delay is None else f"{beacon_delay} {self.url}/beacon",
             opens_at=midnight(day),
             closes_at=midnight(day + timedelta(days=1)),
@@ -288,7 +288,7 @@ class FakeLottery:
         witnesses: list[Witness],
         *,
         ballots: int = 5,
-        rule: str = UNICORN,
+        rule: str = DELAY_FUNCTION_RULE,
         beacon_delay: int | None = None,
         policy_cosigned: int = -86_400,  # seconds after opens_at
         close_cosigned: int = 30,  # seconds after closes_at
@@ -339,7 +339,7 @@ class FakeLottery:
         output: int | None = None
         proof: list[int] = []
         index = None
-        if ballots and rule == UNICORN:
+        if ballots and rule == DELAY_FUNCTION_RULE:
             statement = vdf.statement(
                 lottery_date=day, count=ballots, root=root.hex(), delay_log2=served_delay_log2
             )
@@ -390,7 +390,7 @@ class FakeLottery:
             "winning_index": index,
             "seed": seed.hex() if rule == HMAC_RULE else None,
             "seed_commitment": commitment,
-            "vdf_delay_log2": served_delay_log2 if rule == UNICORN else None,
+            "vdf_delay_log2": served_delay_log2 if rule == DELAY_FUNCTION_RULE else None,
             "vdf_output": None if output is None else vdf.element_hex(output),
             "vdf_proof": [vdf.element_hex(mu) for mu in proof],
             "beacon_delay_seconds": served_beacon_delay,

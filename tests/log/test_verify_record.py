@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from scripts import verify_draw
 from tests.log.fake_log import (
+    DELAY_FUNCTION_RULE,
     HMAC_RULE,
-    UNICORN,
     Built,
     FakeLottery,
     Witness,
@@ -397,7 +397,7 @@ def test_a_delay_function_day_served_under_the_old_rule_fails(lottery, witness):
     assert result.returncode == 1
     assert failed(result)[0] == (
         f"FAIL the draw's rule is the log's: the draw says {HMAC_RULE}, the policy entry says "
-        f"{UNICORN}"
+        f"{DELAY_FUNCTION_RULE}"
     ), result.stdout
     assert "the rest is not checked: the draw is not served under its policy's rule" in (
         result.stdout
@@ -664,7 +664,7 @@ def test_the_record_keeps_a_day_as_seen_open_only_before_it_closes(lottery, witn
     lottery.lotteries = [
         {
             "date": str(day),
-            "rule": UNICORN,
+            "rule": DELAY_FUNCTION_RULE,
             "closes_at": closes.isoformat(),
             "beacon_delay_seconds": None,
             "vdf_delay_log2": 8,
@@ -832,7 +832,7 @@ def test_the_log_entries_are_the_documented_ones():
     policy = entry(
         "lottery-policy/v1",
         date="2026-12-08",
-        rule=UNICORN,
+        rule=DELAY_FUNCTION_RULE,
         vdf_delay_log2=27,
         beacon="none",
         opens_at=datetime(2026, 12, 8, tzinfo=UTC),
