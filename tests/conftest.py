@@ -1,3 +1,4 @@
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -117,7 +118,12 @@ def submit(client: Client, lottery_date: object = None, **extra: object):
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip tests whose real services this run does not have (.ci/run provides both)."""
+    """Skip tests whose real services this run does not have (.ci/run provides both).
+
+    With LOTTERY_TESTS_SKIP_NO_DATABASE set (the PostgreSQL pass of .ci/run), leave out the
+    tests marked no_database that ask for no database fixture: they read no database of the
+    run's, so the SQLite pass has run them already, to the same effect.
+    """
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     on_redis = settings.CELERY_BROKER_URL.startswith("redis://")
     for item in items:
@@ -125,6 +131,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
         if "redis" in item.keywords and not on_redis:
             item.add_marker(pytest.mark.skip(reason="needs CELERY_BROKER_URL=redis://..."))
+    if os.environ.get("LOTTERY_TESTS_SKIP_NO_DATABASE"):
+        kept = [item for item in items if not _reads_no_database(item)]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+def _reads_no_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    uses_database = item.get_closest_marker("django_db") is not None or bool(
+        fixtures & {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+    )
+    return item.get_closest_marker("no_database") is not None and not uses_database
 
 
 # --- Lottery days and the clock ------------------------------------------------------

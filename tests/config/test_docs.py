@@ -1,5 +1,7 @@
 import pytest
 
+pytestmark = pytest.mark.no_database
+
 
 def test_docs_serve_swagger_ui_from_the_app_not_a_cdn(client, settings):
     settings.DEBUG = False

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.no_database
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("config", "pages", "draws", "ballots", "accounts", "record", "common")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")

@@ -4,7 +4,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from scripts.quickstart_check import quickstart_commands
+
+pytestmark = pytest.mark.no_database
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_database
+
 BUNDLE = "/static/ninja/swagger-ui-bundle.js"
 
 # GET the bundle the way a browser does, in a process whose settings see STATIC_ROOT as the

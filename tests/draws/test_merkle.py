@@ -9,6 +9,8 @@ import pytest
 from draws import merkle
 from tests.draws.test_verifiable import VERIFIER
 
+pytestmark = pytest.mark.no_database
+
 
 def load_verifier() -> ModuleType:
     spec = importlib.util.spec_from_file_location("verify_draw", VERIFIER)

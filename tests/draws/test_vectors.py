@@ -17,6 +17,8 @@ from draws import chain, merkle, vdf
 from draws.schemas import DrawOut
 from tests import vectors
 
+pytestmark = pytest.mark.no_database
+
 HMAC_RULE = "hmac-sha256"
 # What only a verifier judges: the form of the answer it read, the lowest delay it accepts,
 # and the commitment its person saw. A draw forged in those ways is consistent in itself,

@@ -17,6 +17,8 @@ import pytest
 from scripts import verify_draw
 from tests import vectors
 
+pytestmark = pytest.mark.no_database
+
 # Each reason of draws.json as the script names the check that fails: its ``FAIL <name>`` line.
 FAILS = {
     "canonical": "the answer is in canonical form",

@@ -34,6 +34,8 @@ from scripts import verify_draw
 from tests.conftest import D, on, submit, the_day_after
 from tests.log.fake_log import EM_DASH, FakeLottery, Witness, b64, key_id, raw_public
 
+pytestmark = pytest.mark.no_database
+
 VERIFIER = Path(__file__).resolve().parents[2] / "scripts" / "verify_draw.py"
 FLOOR = ("--min-delay", "2^8")
 ACCEPTED = datetime(2026, 11, 20, 12, 0, 0, 123456, tzinfo=UTC)

@@ -35,6 +35,8 @@ from tests.log.fake_log import (
     vkey,
 )
 
+pytestmark = pytest.mark.no_database
+
 VERIFIER = Path(__file__).resolve().parents[2] / "scripts" / "verify_draw.py"
 D = date(2026, 11, 20)
 DAY = 86_400

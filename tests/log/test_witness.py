@@ -29,6 +29,8 @@ from tests.log.tlog import (
 )
 from tests.log.witnesses import TIMEOUT, Launcher, Running
 
+pytestmark = pytest.mark.no_database
+
 ORIGIN = "lottery.test/daily"
 VKEY_RE = re.compile(r"witness\.localhost/([0-9a-f]{8})\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)")
 

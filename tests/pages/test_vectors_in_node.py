@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "pages/static/pages/verify.js"
 HARNESS = ROOT / "tests/vectors/run_verify_js.mjs"
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="needs node")
+pytestmark = [pytest.mark.skipif(NODE is None, reason="needs node"), pytest.mark.no_database]
 
 # Each reason of draws.json as the page shows the check that fails: its name, or its name
 # and reason ("name: reason") when the page ends the check with why it could not go on.

@@ -7,8 +7,12 @@ a constant that only a day of another size or delay would expose.
 import re
 from pathlib import Path
 
+import pytest
+
 from draws import vdf
 from scripts import verify_draw
+
+pytestmark = pytest.mark.no_database
 
 SCRIPT = (Path(__file__).resolve().parents[2] / "pages/static/pages/verify.js").read_text()
 

@@ -33,7 +33,7 @@ from record.receipts import receipt_body
 NODE = shutil.which("node")
 SCRIPT = Path(__file__).resolve().parents[2] / "pages/static/pages/verify.js"
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="needs node")
+pytestmark = [pytest.mark.skipif(NODE is None, reason="needs node"), pytest.mark.no_database]
 
 # Reads {"calls": [[name, args...], ...]} on stdin; byte strings travel as {"hex": ...}.
 HARNESS = r"""
