@@ -5,8 +5,7 @@ with 200, and only a spent limit (429) or a dependency that is down (503) says o
 """
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, cast
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -28,7 +27,7 @@ from accounts.services import (
     user_password_change,
 )
 from common.errors import ApplicationError, DependencyUnavailable, RateLimited
-from common.http import error_status
+from common.http import error_status, no_store
 from common.ratelimit import address_limit_charge
 from pages.forms import (
     AccountDeleteForm,
@@ -71,14 +70,7 @@ def _link_in_path(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     The Referer stays SecurityMiddleware's "same-origin" (only this server sees the path):
     "no-referrer" made Chromium send "Origin: null" with the form, which CSRF refuses.
     """
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return wrapper
+    return no_store(view)
 
 
 def _account_page(
