@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from draws import chain, merkle, vdf
+from draws import merkle, vdf
 from draws.schemas import DrawOut
 from tests import vectors
+from tests.vectors.make_vectors import record_hash  # the server's chain.record_hash, read
 
 pytestmark = pytest.mark.no_database
 
@@ -57,24 +58,6 @@ def proven(draw: dict[str, Any]) -> bool:
     proof = [int(mu, 16) for mu in draw["vdf_proof"]]
     output = int(draw["vdf_output"], 16)
     return vdf.verify(vdf.input_element(text), output, proof, draw["vdf_delay_log2"])
-
-
-def record_hash(draw: dict[str, Any]) -> str:
-    winner = draw["winning_ballot_id"]
-    return chain.record_hash(
-        rule=draw["rule"],
-        lottery_date=date.fromisoformat(draw["date"]),
-        ballot_count=draw["ballot_count"],
-        merkle_root=draw["merkle_root"],
-        winning_index=draw["winning_index"],
-        winning_ballot_id=None if winner is None else uuid.UUID(winner),
-        seed=draw["seed"] or "",
-        vdf_delay_log2=draw["vdf_delay_log2"],
-        vdf_output=draw["vdf_output"] or "",
-        beacon_round=draw["beacon_round"],
-        beacon_randomness=draw["beacon_randomness"] or "",
-        previous_record_hash=draw["previous_record_hash"] or "",
-    )
 
 
 def disagreements(vector: dict[str, Any]) -> set[str]:
