@@ -3,7 +3,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from time import monotonic, sleep
 
 import pytest
 import time_machine
@@ -18,6 +17,7 @@ from ballots.models import Ballot
 from common.http_cache import rendered_once_clear
 from config.celery import app as celery_app
 from record.receipts import forget_policy_hashes
+from tests.waiting import wait_for
 
 PASSWORD = "correct-horse-battery-staple"
 LOG_KEY_FILE = Path(__file__).resolve().parent / "log_key.test"
@@ -182,20 +182,21 @@ def close_thread_connection() -> None:
     connection.close()
 
 
-def wait_until_a_query_waits_on_a_lock(what: str) -> None:
-    """Wait (30 s at most) until some session of the test database waits on a row lock.
+def wait_until_a_query_waits_on_a_lock(what: str, timeout: float = 30) -> None:
+    """Wait (``timeout`` s at most) until some session of the test database waits on a lock.
 
     PostgreSQL only: how a test knows that the request or task it started has reached the
     lock the test holds. ``what`` names that query in the failure message.
     """
-    deadline = monotonic() + 30
-    with connection.cursor() as cursor:
-        while monotonic() < deadline:
+
+    def a_query_waits() -> bool:
+        with connection.cursor() as cursor:
+            # Inside a transaction PostgreSQL would answer from the snapshot of its first look.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
-            if cursor.fetchone()[0]:
-                return
-            sleep(0.05)
-    raise AssertionError(f"{what} never waited for the lock")
+            return bool(cursor.fetchone()[0])
+
+    wait_for(a_query_waits, timeout, f"{what} to wait for the lock")

@@ -1,7 +1,6 @@
 """Invariants 1 and 2 under real concurrency, on PostgreSQL's row locks."""
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -16,7 +15,14 @@ from ballots.models import Ballot, Lottery
 from draws.errors import DrawInProgress
 from draws.models import Draw
 from draws.services import lottery_draw, lottery_draw_closed
-from tests.conftest import D, bearer_client, on, submit, the_day_after
+from tests.conftest import (
+    D,
+    bearer_client,
+    on,
+    submit,
+    the_day_after,
+    wait_until_a_query_waits_on_a_lock,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -83,18 +89,21 @@ def race_the_draw(
     draws D alone, as `manage.py draw --date` does.
     """
     outcomes: list[tuple[int, dict]] = []
+    answered = threading.Condition()  # told of each outcome
     stop = threading.Event()
 
     def submitter() -> None:
         client = Client(HTTP_AUTHORIZATION=token)
         while not stop.is_set():
             response = post(client)
-            outcomes.append((response.status_code, response.json()))
+            with answered:
+                outcomes.append((response.status_code, response.json()))
+                answered.notify_all()
 
     def wait_for(count: int) -> None:
-        deadline = time.monotonic() + 30
-        while len(outcomes) < count and time.monotonic() < deadline:
-            time.sleep(0.005)
+        with answered:
+            arrived = answered.wait_for(lambda: len(outcomes) >= count, timeout=30)
+        assert arrived, f"the submitters answered {len(outcomes)} of {count} in 30 s"
 
     token = bearer_client(User.objects.get()).defaults["HTTP_AUTHORIZATION"]
     # The web processes still believe it is day D (their requests started at 23:59:59);
@@ -165,7 +174,7 @@ def test_a_submission_waits_for_a_draw_in_progress_then_is_refused(user, ballots
             # What lottery_draw holds while it counts and picks.
             lottery = Lottery.objects.select_for_update().get(date=D)
             thread = in_thread(submitter)
-            time.sleep(0.5)
+            wait_until_a_query_waits_on_a_lock("the submission")
             assert thread.is_alive(), "the submission must wait for the draw's lock"
             lottery.state = Lottery.State.DRAWN
             lottery.save(update_fields=["state"])

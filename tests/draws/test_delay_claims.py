@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from draws.errors import DrawInProgress
 from draws.models import Draw
 from draws.services import CLAIM_SECONDS, lottery_draw, lottery_draw_closed
 from tests.conftest import D, forget_rendered_results
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,14 +46,14 @@ def draw_in_a_worker_process(day: str) -> subprocess.Popen[str]:
 
 
 def wait_for_the_claim(day: Lottery, worker: subprocess.Popen[str]) -> Draw:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    """The worker process's claim on the day's delay function, once its row shows it."""
+
+    def claimed() -> Draw | None:
         draw = Draw.objects.filter(lottery=day, computing_until__isnull=False).first()
-        if draw is not None:
-            return draw
-        assert worker.poll() is None, worker.communicate()[0]
-        time.sleep(0.05)
-    raise AssertionError("the worker never claimed the day's delay function")
+        assert draw is not None or worker.poll() is None, worker.communicate()[0]
+        return draw
+
+    return wait_for(claimed, 60, "the worker to claim the day's delay function")
 
 
 def test_the_root_is_public_at_the_close_and_a_killed_worker_leaves_the_day_to_the_sweep(

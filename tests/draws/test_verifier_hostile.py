@@ -52,6 +52,7 @@ class CheatingServer:
         self.serve: Serve = lambda handler: False
         self.gzip = False
         self.accepted_encodings: list[str] = []
+        self.closing = threading.Event()  # set when the test ends: a drip stops at once
         relay = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,6 +101,7 @@ class CheatingServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -559,20 +561,26 @@ def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, **headers: s
     handler.wfile.write(body)
 
 
-def dripping(handler: BaseHTTPRequestHandler) -> None:
-    """A body that never ends in time: one byte every 2 s (a minute at most)."""
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    for _ in range(30):
-        handler.wfile.write(b" ")
-        handler.wfile.flush()
-        time.sleep(2)
+def dripping(server: CheatingServer) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A body that never ends in time: one byte every 2 s (a minute at most, or until the
+    test ends). The pauses are the adversary's, the pace the verifier's deadlines are for."""
+
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        for _ in range(30):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            if server.closing.wait(2):
+                return
+
+    return drip
 
 
 def test_a_body_dripped_byte_by_byte_is_cut_off_at_the_runs_deadline(cheat, day):
-    cheat.serve = answering(f"/draws/{D}", dripping)
+    cheat.serve = answering(f"/draws/{D}", dripping(cheat))
     started = time.monotonic()
     result = run(cheat, "--timeout", "8")
     took = time.monotonic() - started
@@ -586,7 +594,7 @@ def test_a_body_dripped_byte_by_byte_is_cut_off_at_the_runs_deadline(cheat, day)
 def test_the_per_request_deadline_counts_the_whole_body(cheat, day, monkeypatch, capsys):
     # 120 s in the script; 3 s here, with the run's own deadline far away.
     monkeypatch.setattr(verify_draw, "REQUEST_SECONDS", 3)
-    cheat.serve = answering(f"/draws/{D}", dripping)
+    cheat.serve = answering(f"/draws/{D}", dripping(cheat))
     started = time.monotonic()
     code = verify_draw.main([cheat.url, str(D), "--min-delay", "2^8"])
     took = time.monotonic() - started
@@ -626,6 +634,8 @@ def test_retry_after_past_the_runs_deadline_ends_the_run_at_once(cheat, day):
 def test_retry_after_waits_share_one_budget(cheat, day, monkeypatch, capsys):
     # 600 s in the script; 2 s here: two waits of 1 s, and the third would pass it.
     monkeypatch.setattr(verify_draw, "WAIT_BUDGET_SECONDS", 2)
+    slept: list[float] = []
+    monkeypatch.setattr(verify_draw, "sleep", slept.append)  # the waits, told, not waited
     cheat.serve = answering(
         "*", lambda handler: send(handler, 429, b'{"detail": "slow down"}', Retry_After="1")
     )
@@ -634,6 +644,7 @@ def test_retry_after_waits_share_one_budget(cheat, day, monkeypatch, capsys):
     took = time.monotonic() - started
 
     assert code == 2
+    assert slept == [1, 1]
     assert took < 10, took
     out, err = capsys.readouterr()
     assert out.count("limits how fast it is read (HTTP 429): waiting 1 s as it asks") == 2

@@ -251,20 +251,24 @@ def test_a_close_cosigned_past_its_bound_is_reported(
 
 class _BadWitness:
     """A server of the test's own at a witness's address: it answers ``reply`` a byte at a
-    time, ``pause`` seconds apart (nonsense, or a drip that would last minutes)."""
+    time, ``pause`` seconds apart (nonsense, or a drip that would last minutes).
+
+    The pauses are the adversary's, what the app's deadline is for: they wait on ``closed``,
+    so that closing the server ends a drip at once.
+    """
 
     def __init__(self, reply: bytes, pause: float) -> None:
         import socket
         import threading
 
         self.reply, self.pause = reply, pause
+        self.closed = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
         import contextlib
-        import time
 
         while True:
             try:
@@ -275,9 +279,11 @@ class _BadWitness:
                 client.recv(65536)
                 for byte in self.reply:
                     client.sendall(bytes([byte]))
-                    time.sleep(self.pause)
+                    if self.closed.wait(self.pause):
+                        break
 
     def close(self) -> None:
+        self.closed.set()
         self.listener.close()
 
 
