@@ -23,8 +23,11 @@ import urllib.error
 import urllib.request
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 # Django accepts only a name from the system's zone database, so the test's zone borrows one
@@ -99,20 +102,36 @@ class Cluster:
         )
 
     def wait_ready(self, *names: str, timeout: float = 90) -> None:
+        """Until each of ``names`` is ready, all within ``timeout`` s; fails at once if one
+        exits."""
         deadline = time.monotonic() + timeout
         for name in names:
-            while not self._is_ready(name):
-                if self.processes[name].poll() is not None:
-                    raise AssertionError(f"{name} exited:\n{self.log_tail(name)}")
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"{name} not ready in {timeout} s:\n{self.log_tail(name)}")
-                time.sleep(0.2)
+            wait_for(
+                partial(self._is_ready, name),
+                max(0.0, deadline - time.monotonic()),
+                f"{name} to be ready",
+                details=partial(self.log_tail, name),
+            )
+
+    def wait_for_line(self, name: str, text: str, timeout: float) -> None:
+        """Until ``name`` logs ``text`` (since it was last started): a sign from the process
+        that it did what the test waits for."""
+        wait_for(
+            lambda: text in self.log_since_start(name),
+            timeout,
+            f"{name} to log {text!r}",
+            details=partial(self.log_tail, name),
+        )
 
     def _is_ready(self, name: str) -> bool:
         if name == "web":
-            return self.get("/health/live")[0] == 200
-        marker = "ready." if name.startswith("worker") else "Starting..."
-        return marker in self.log_since_start(name)
+            ready = self.get("/health/live")[0] == 200
+        else:
+            marker = "ready." if name.startswith("worker") else "Starting..."
+            ready = marker in self.log_since_start(name)
+        if not ready and self.processes[name].poll() is not None:
+            raise AssertionError(f"{name} exited:\n{self.log_tail(name)}")
+        return ready
 
     def kill(self, name: str) -> None:
         """SIGKILL the process's whole group (a worker's pool children included)."""
@@ -170,9 +189,6 @@ class Cluster:
 
     def seconds_to_midnight(self) -> float:
         return (self.midnight - datetime.now(UTC)).total_seconds()
-
-    def sleep_until(self, moment: datetime) -> None:
-        time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
 
     # --- HTTP --------------------------------------------------------------------------
 

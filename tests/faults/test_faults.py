@@ -17,7 +17,7 @@ import statistics
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +31,7 @@ from tests.conftest import wait_until_a_query_waits_on_a_lock
 from tests.faults.cluster import SCALED, Cluster
 from tests.faults.relay import Relay
 from tests.silent import SilentServer
+from tests.waiting import wait_for
 
 pytestmark = [
     pytest.mark.fault,
@@ -130,10 +131,11 @@ def wait_for_draw(day: date, timeout: float) -> float:
     """Seconds until ``day`` has its result (checked in the database directly): drawn, not
     only closed (a closed day's delay function may still be running)."""
     start = time.monotonic()
-    while not Draw.objects.filter(lottery__date=day, state=Draw.State.DRAWN).exists():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"{day} was not drawn within {timeout} s")
-        time.sleep(0.2)
+    wait_for(
+        Draw.objects.filter(lottery__date=day, state=Draw.State.DRAWN).exists,
+        timeout,
+        f"{day} to be drawn",
+    )
     return time.monotonic() - start
 
 
@@ -151,21 +153,20 @@ def assert_one_result_counting_every_ballot(day: date, ids: list[str]) -> Draw:
 def test_the_database_down_past_every_retry_then_the_next_sweep_draws(cluster, pg_relay, capsys):
     token, day, midnight = start_before_midnight(cluster, "web", "worker", "beat")
     ids = submit_ballots(cluster, token, day, 5)
-    cluster.sleep_until(midnight - timedelta(seconds=2))
-    # Packets swallowed: every attempt waits for the connect timeout before failing.
+    # Packets swallowed from now until after the midnight run gave up: every attempt waits
+    # for the connect timeout before failing.
     pg_relay.set_mode("blackhole")
-    down_at = time.monotonic()
+    assert cluster.seconds_to_midnight() > 0, "the database went down after midnight"
 
     status, body, headers = cluster.request("POST", "/ballots", {}, token)
     assert status == 503, body
     assert headers["retry-after"] == "5"
     assert "database is unavailable" in body["detail"]
 
-    deadline = time.monotonic() + 120
-    while "giving up after 10 retries" not in cluster.log("worker"):
-        assert time.monotonic() < deadline, cluster.log_tail("worker")
-        time.sleep(0.5)
-    gave_up = time.monotonic() - down_at
+    cluster.wait_for_line(
+        "worker", "giving up after 10 retries", cluster.seconds_to_midnight() + 120
+    )
+    gave_up = (datetime.now(UTC) - midnight).total_seconds()
     assert not Draw.objects.filter(lottery__date=day).exists()
     pg_relay.set_mode("forward")
     drawn_after = wait_for_draw(day, timeout=SWEEP + 30)
@@ -178,7 +179,7 @@ def test_the_database_down_past_every_retry_then_the_next_sweep_draws(cluster, p
     assert statistics.median(intervals) < RETRY_DELAY + 1
     assert set(re.findall(r"retry \d+ of 10 in (\d+) s", cluster.log("worker"))) == {"1"}
     report(capsys, "PostgreSQL unreachable across midnight, longer than the retries", [
-        f"midnight task gave up after 10 retries, {gave_up:.1f} s into the outage",
+        f"midnight task gave up after 10 retries, {gave_up:.1f} s after midnight",
         f"retries every {statistics.median(intervals):.2f} s (median; countdown {RETRY_DELAY} s"
         f", each attempt spent 2 s on the connect timeout)",
         f"day drawn {drawn_after:.1f} s after the database came back (sweep every {SWEEP} s)",
@@ -190,22 +191,28 @@ def test_the_broker_down_at_midnight_then_the_first_sweep_after_it_returns_draws
     cluster, redis_relay, capsys
 ):
     # Beat's first sweep (SWEEP s after it starts, later on a busy machine) must come before
-    # Redis is cut at midnight - 2 s: so much time has to be left after the start.
+    # Redis is cut, before midnight: so much time has to be left after the start.
     wait_for_sweep = SWEEP + 10
-    token, day, midnight = start_before_midnight(
+    token, day, _ = start_before_midnight(
         cluster, "web", "worker", "beat", margin=wait_for_sweep + 4
     )
     ids = submit_ballots(cluster, token, day, 5)
-    deadline = time.monotonic() + wait_for_sweep
-    while "Sending due task lottery-draw-sweep" not in cluster.log_since_start("beat"):
-        assert time.monotonic() < deadline, cluster.log_tail("beat")
-        time.sleep(0.2)
-    assert cluster.seconds_to_midnight() > 2, "beat's first sweep came after Redis was to be cut"
-    cluster.sleep_until(midnight - timedelta(seconds=2))
+    cluster.wait_for_line("beat", "Sending due task lottery-draw-sweep", wait_for_sweep)
     redis_relay.set_mode("refuse")
-    cluster.sleep_until(midnight + timedelta(seconds=SWEEP + 4))
+    assert cluster.seconds_to_midnight() > 1, "beat's first sweep came after midnight"
+    # Beat cannot send the midnight run, nor the first sweep after it.
+    midnight_failed = "Couldn't apply scheduled task lottery-draw:"
+    cluster.wait_for_line("beat", midnight_failed, cluster.seconds_to_midnight() + 30)
+    wait_for(
+        lambda: (
+            "Couldn't apply scheduled task lottery-draw-sweep"
+            in cluster.log_since_start("beat").split(midnight_failed, 1)[1]
+        ),
+        SWEEP + 30,
+        "beat to fail to send the first sweep after midnight",
+        details=lambda: cluster.log_tail("beat"),
+    )
 
-    assert "Couldn't apply scheduled task lottery-draw:" in cluster.log("beat")
     assert not Draw.objects.filter(lottery__date=day).exists()
     redis_relay.set_mode("forward")
     drawn_after = wait_for_draw(day, timeout=SWEEP + 60)
@@ -224,7 +231,7 @@ def test_the_broker_down_at_midnight_then_the_first_sweep_after_it_returns_draws
 
 
 def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, broker, capsys):
-    token, day, midnight = start_before_midnight(cluster, "web", "worker", "beat")
+    token, day, _ = start_before_midnight(cluster, "web", "worker", "beat")
     ids = submit_ballots(cluster, token, day, 5)
     # Hold the day's row so the midnight draw blocks in the middle, where the kill lands.
     held, release = threading.Event(), threading.Event()
@@ -241,7 +248,9 @@ def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, b
     holder = threading.Thread(target=hold_the_day, daemon=True)
     holder.start()
     assert held.wait(timeout=10)
-    cluster.sleep_until(midnight)
+    cluster.wait_for_line(
+        "beat", "Sending due task lottery-draw (", cluster.seconds_to_midnight() + 30
+    )
     wait_until_a_query_waits_on_a_lock("the midnight draw")
     task_id = _last_received(cluster.log("worker"))
     cluster.kill("worker")
@@ -256,12 +265,15 @@ def test_a_worker_killed_mid_draw_is_replaced_and_its_task_comes_back(cluster, b
     drawn_after = wait_for_draw(day, timeout=90)
     cluster.wait_ready("worker2")
     ready_after = time.monotonic() - started
-    deadline = time.monotonic() + VISIBILITY + 30
-    while f"{task_id}] succeeded" not in cluster.log("worker2") or (
-        unacked & set(broker.hkeys("unacked"))
-    ):
-        assert time.monotonic() < deadline, cluster.log_tail("worker2")
-        time.sleep(0.5)
+    wait_for(
+        lambda: (
+            f"{task_id}] succeeded" in cluster.log("worker2")
+            and not unacked & set(broker.hkeys("unacked"))
+        ),
+        VISIBILITY + 30,
+        f"the killed task {task_id} to come back and succeed",
+        details=lambda: cluster.log_tail("worker2"),
+    )
     returned_after = time.monotonic() - killed_at
 
     assert_one_result_counting_every_ballot(day, ids)
@@ -297,11 +309,19 @@ def test_postgres_restarted_under_the_web_server_fails_no_request_with_500(
     assert quick.count(503) <= 1
     statuses += quick
 
-    # A slow restart: every connection is closed, and for 2 s none is accepted.
+    # A slow restart: every connection is closed, and none is accepted until the pool, which
+    # keeps two connections open, has tried again in the background and been refused.
     pg_relay.set_mode("refuse", cut=True)
     during = [cluster.request("POST", "/ballots", {}, token) for _ in range(3)]
     ready_status, ready_body = cluster.get("/health/ready")
-    time.sleep(2)
+    refused, probed_at = pg_relay.connections, time.monotonic()
+    wait_for(
+        lambda: pg_relay.connections > refused,
+        30,
+        "the web server's pool to try PostgreSQL again while it is down",
+        details=lambda: cluster.log_tail("web"),
+    )
+    refused_again = time.monotonic() - probed_at
     pg_relay.set_mode("forward")
     after = [cluster.request("POST", "/ballots", {}, token)[0] for _ in range(30)]
 
@@ -318,7 +338,8 @@ def test_postgres_restarted_under_the_web_server_fails_no_request_with_500(
     report(capsys, "PostgreSQL restarted under the web server", [
         f"right after a quick restart (connections cut): {quick.count(201)} x 201, "
         f"{quick.count(503)} x 503 in 30 POSTs",
-        f"during a 2 s restart: {[s for s, _, _ in during]} (JSON, Retry-After 5); "
+        f"during a slow restart (down until the pool tried again, {refused_again:.1f} s after"
+        f" the probes): {[s for s, _, _ in during]} (JSON, Retry-After 5); "
         f"/health/ready {ready_status}",
         f"the 30 POSTs after it: {after.count(201)} x 201, {after.count(503)} x 503, "
         f"{after.count(500)} x 500",
