@@ -107,11 +107,12 @@ def _refusal(token: str) -> str:
 def _access_token_verify(token: str) -> tuple[TokenUser, float]:
     """Verify an access token (signature, type, claims) once per process; its user and expiry.
 
-    ninja_jwt's full check costs ~250 us, a third of a ballot's CPU; a participant sends the
-    same token for up to JWT_ACCESS_MINUTES. The key is the whole token, signature included,
-    so only the exact bytes that passed are ever trusted; expiry is checked on every request
-    by the caller; access tokens cannot be revoked, so nothing else can change. A token that
-    fails raises, and lru_cache does not remember failures.
+    ninja_jwt's full check is a third of a ballot's CPU (docs/scaling.md, "Costs the code
+    relies on"); a participant sends the same token for up to JWT_ACCESS_MINUTES. The key is
+    the whole token, signature included, so only the exact bytes that passed are ever
+    trusted; expiry is checked on every request by the caller; access tokens cannot be
+    revoked, so nothing else can change. A token that fails raises, and lru_cache does not
+    remember failures.
     """
     access = token_decode(AccessToken, token)
     if token_user_id(access) is None:

@@ -109,8 +109,8 @@ BALLOT_PAGES_CACHED = 64
 @rendered_once(maxsize=BALLOT_PAGES_CACHED)
 def _ballot_id_page(lottery_date: date, after: UUID | None, limit: int) -> Rendered:
     """A page of a closed day's ballot ids: the selector answers only once the day's ballot
-    set is fixed (NotFound before), so a page it answers never changes. Rendering one cost
-    70-130 ms of CPU at 10,000 ids, every time, uncached."""
+    set is fixed (NotFound before), so a page it answers never changes, and rendering a full
+    one is dear (docs/scaling.md, "Costs the code relies on")."""
     ids = selectors.ballot_id_page(lottery_date=lottery_date, after=after, limit=limit)
     page = {"items": ids, "next_after": ids[-1] if len(ids) == limit else None}
     return render(page, final=True)  # a BallotIdPage

@@ -87,8 +87,9 @@ def winner_index(*, output: int, count: int, beacon: str = "") -> int:
     return int.from_bytes(hashlib.sha256(message).digest(), "big") % count
 
 
-# A pessimistic cost of one squaring with its share of the proof, on a loaded 2-core machine
-# (measured: 3.9 us with GMP, 11-21 us without); what health allows a draw's delay to take.
+# A pessimistic cost of one squaring with its share of the proof, twice what a loaded 2-core
+# machine measured (docs/scaling.md, "Costs the code relies on"); what health allows a
+# draw's delay to take.
 SECONDS_PER_SQUARING_BOUND = 8e-6 if gmpy2 is not None else 30e-6
 
 

@@ -4,9 +4,9 @@ The pool checks each connection as it hands it to a request, so one that broke w
 is replaced instead of failing the request.
 
 psycopg's ``ConnectionPool.check_connection`` sends an empty query and waits for the answer:
-a round trip on every request, ~30 µs of PostgreSQL's CPU and a second wait (and GIL
-handover) for the web process; POST /ballots measured ~10% faster without it (docs/scaling.md,
-"The benchmarks"). ``connection_check`` asks the socket first.
+a round trip on every request, PostgreSQL's CPU and a second wait (and GIL handover) for
+the web process; POST /ballots is measurably faster without it (docs/scaling.md, "Costs the
+code relies on"). ``connection_check`` asks the socket first.
 
 An idle connection in autocommit has nothing to read: every answer to its last query was
 read before it went back to the pool. When the server ends it (a restart, a crash, an idle
