@@ -16,7 +16,10 @@ import pytest
 from draws import merkle, vdf
 from draws.schemas import DrawOut
 from tests import vectors
-from tests.vectors.make_vectors import record_hash  # the server's chain.record_hash, read
+from tests.vectors.make_vectors import (  # the server's own functions, applied to a vector
+    record_hash,
+    rule_index,
+)
 
 pytestmark = pytest.mark.no_database
 
@@ -33,19 +36,6 @@ SERVER_FORGED = [v for v in FORGED if v["reason"] not in VERIFIER_ONLY]
 
 def root_of(ids: list[str]) -> str:
     return merkle.root_of([merkle.leaf_hash(uuid.UUID(i).bytes) for i in ids]).hex()
-
-
-def rule_index(draw: dict[str, Any]) -> int | None:
-    if draw["ballot_count"] == 0:
-        return None
-    if draw["rule"] == HMAC_RULE:
-        return merkle.winning_index(
-            seed=bytes.fromhex(draw["seed"]),
-            lottery_date=date.fromisoformat(draw["date"]),
-            count=draw["ballot_count"],
-            root=bytes.fromhex(draw["merkle_root"]),
-        )
-    return vdf.winner_index(output=int(draw["vdf_output"], 16), count=draw["ballot_count"])
 
 
 def proven(draw: dict[str, Any]) -> bool:
